@@ -1,0 +1,107 @@
+package planner
+
+// pushDownFilters moves filters toward the sources, so fewer rows flow
+// through the plan.
+//
+//	Filter(c, Filter(d, x))     ⇒ Filter(c AND d, x)
+//	Filter(c, Project(e, x))    ⇒ Project(e, Filter(c[e], x))      the columns c reads are not volatile
+//	Filter(c, Unnest(a, x))     ⇒ Unnest(a, Filter(c', x))         for the conjuncts c' not reading the element
+//	Filter(c, Aggregate(k, x))  ⇒ Aggregate(k, Filter(c', x))      for the conjuncts c' reading only keys, not volatile
+func pushDownFilters(n Node) Node {
+	children := n.Children()
+	if len(children) > 0 {
+		newChildren := make([]Node, len(children))
+		for i, c := range children {
+			newChildren[i] = pushDownFilters(c)
+		}
+		n = n.WithChildren(newChildren...)
+	}
+	f, ok := n.(*Filter)
+	if !ok {
+		return n
+	}
+	switch in := f.Input.(type) {
+	case *Filter:
+		merged := &Filter{Input: in.Input, Cond: conjoin(append(conjuncts(f.Cond), conjuncts(in.Cond)...))}
+		return pushDownFilters(merged)
+	case *Project:
+		used := map[int]bool{}
+		columnsUsed(f.Cond, used)
+		for i := range used {
+			if isVolatile(in.Exprs[i]) {
+				return f
+			}
+		}
+		below := &Filter{Input: in.Input, Cond: substitute(f.Cond, in.Exprs)}
+		return in.WithChildren(pushDownFilters(below))
+	case *Unnest:
+		elem := len(in.Keep)
+		mapping := map[int]int{}
+		for out, k := range in.Keep {
+			mapping[out] = k
+		}
+		return splitFilter(f, in, func(c Expr) (Expr, bool) {
+			used := map[int]bool{}
+			columnsUsed(c, used)
+			if used[elem] {
+				return nil, false
+			}
+			return remapColumns(c, mapping), true
+		})
+	case *Aggregate:
+		mapping := map[int]int{}
+		for out, k := range in.Keys {
+			mapping[out] = k
+		}
+		return splitFilter(f, in, func(c Expr) (Expr, bool) {
+			used := map[int]bool{}
+			columnsUsed(c, used)
+			for col := range used {
+				if col >= len(in.Keys) {
+					return nil, false
+				}
+			}
+			if isVolatile(c) {
+				return nil, false
+			}
+			return remapColumns(c, mapping), true
+		})
+	}
+	return f
+}
+
+// splitFilter pushes the conjuncts of f that push accepts below the
+// single-input node in, keeping the rest above it.
+func splitFilter(f *Filter, in Node, push func(Expr) (Expr, bool)) Node {
+	var below, above []Expr
+	for _, c := range conjuncts(f.Cond) {
+		if moved, ok := push(c); ok {
+			below = append(below, moved)
+		} else {
+			above = append(above, c)
+		}
+	}
+	if len(below) == 0 {
+		return f
+	}
+	child := in.Children()[0]
+	var node Node = in.WithChildren(pushDownFilters(&Filter{Input: child, Cond: conjoin(below)}))
+	if len(above) > 0 {
+		node = &Filter{Input: node, Cond: conjoin(above)}
+	}
+	return node
+}
+
+func conjuncts(e Expr) []Expr {
+	if l, ok := e.(*Logical); ok && l.Op == And {
+		return l.Args
+	}
+	return []Expr{e}
+}
+
+func conjoin(es []Expr) Expr {
+	if len(es) == 1 {
+		return es[0]
+	}
+	return &Logical{Op: And, Args: es}
+}
