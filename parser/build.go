@@ -289,7 +289,7 @@ func (b *builder) ident(g *identG) Ident {
 	return Ident{At: at, Name: name, Quoted: true}
 }
 
-// str unquotes a string literal token ('it''s' -> it's).
+// str unquotes a string literal token ('it”s' -> it's).
 func (b *builder) str(_ lexer.Position, tok string) string {
 	return unquote(tok, '\'')
 }

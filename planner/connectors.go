@@ -62,7 +62,6 @@ var recordOptions = []connOption{
 	{name: "null_literal", def: ""},
 }
 
-
 var connectors = map[string]*connectorDef{
 	ConnectorSocket: {
 		name: ConnectorSocket, source: true,
