@@ -3,7 +3,7 @@ module github.com/streamsql/streamsql
 go 1.26.0
 
 require (
-	github.com/alecthomas/participle/v2 v2.1.4 // indirect
-	github.com/google/go-cmp v0.7.0 // indirect
-	golang.org/x/sync v0.25.0 // indirect
+	github.com/alecthomas/participle/v2 v2.1.4
+	github.com/google/go-cmp v0.7.0
+	golang.org/x/sync v0.25.0
 )

@@ -1,0 +1,161 @@
+package exec
+
+import (
+	"fmt"
+
+	"github.com/streamsql/streamsql/planner"
+	"github.com/streamsql/streamsql/planner/types"
+)
+
+// aggregate groups rows by key and maintains the aggregates of each group,
+// emitting a changelog as Flink's GroupAggFunction does: +I for a new
+// group, -U (the previous result) and +U (the new one) when a row changes
+// it, -D when the group's last row is retracted. A change that leaves the
+// result as it was emits nothing. With no aggregates it is DISTINCT.
+type aggregate struct {
+	spec   *planner.AggregateOp
+	ctx    *OperatorContext
+	groups map[string]*group
+	keyBuf []byte
+	// prev holds a group's results before an update, to compare and to
+	// emit as -U.
+	prev     []types.Value
+	sawInput bool
+}
+
+// group is one key's state. The key itself is the map key; output rows
+// take the key values from the input row that updated the group.
+type group struct {
+	rows int64 // rows accumulated minus rows retracted
+	accs []accumulator
+}
+
+func newAggregate(spec *planner.AggregateOp) *aggregate {
+	return &aggregate{spec: spec, groups: map[string]*group{}, prev: make([]types.Value, len(spec.Aggs))}
+}
+
+func (a *aggregate) Open(ctx *OperatorContext) error {
+	a.ctx = ctx
+	return nil
+}
+
+func (a *aggregate) newGroup() *group {
+	g := &group{accs: make([]accumulator, len(a.spec.Aggs))}
+	for i, call := range a.spec.Aggs {
+		g.accs[i] = newAccumulator(call, a.spec.InputAppendOnly)
+	}
+	return g
+}
+
+func (a *aggregate) Process(in, out *Batch) error {
+	a.sawInput = a.sawInput || in.Len() > 0
+	for i, row := range in.Rows {
+		accumulate := in.Kinds[i].IsAccumulate()
+		a.keyBuf = appendKey(a.keyBuf[:0], row, a.spec.Keys)
+		g, existed := a.groups[string(a.keyBuf)]
+		if !existed {
+			if !accumulate {
+				// A retraction for a group that is not there: its row was
+				// never counted here, so there is nothing to take back.
+				continue
+			}
+			g = a.newGroup()
+			a.groups[string(a.keyBuf)] = g
+		} else {
+			for j, acc := range g.accs {
+				a.prev[j] = acc.result()
+			}
+		}
+		if err := a.update(g, row, accumulate); err != nil {
+			return fmt.Errorf("%s: %w", a.ctx.Name, err)
+		}
+		switch {
+		case g.rows <= 0:
+			delete(a.groups, string(a.keyBuf))
+			if existed {
+				out.Append(types.Delete, a.output(out, row, a.prev))
+			}
+		case !existed:
+			out.Append(types.Insert, a.output(out, row, nil))
+		case a.changed(g):
+			out.Append(types.UpdateBefore, a.output(out, row, a.prev))
+			out.Append(types.UpdateAfter, a.output(out, row, nil))
+		}
+	}
+	return nil
+}
+
+// update applies one row to a group's accumulators.
+func (a *aggregate) update(g *group, row types.Row, accumulate bool) error {
+	if accumulate {
+		g.rows++
+	} else {
+		g.rows--
+	}
+	for j, call := range a.spec.Aggs {
+		if call.Filter >= 0 {
+			if f := row[call.Filter]; f.IsNull() || !f.AsBool() {
+				continue
+			}
+		}
+		v := types.Null
+		if call.Arg >= 0 {
+			if v = row[call.Arg]; v.IsNull() {
+				continue
+			}
+		}
+		var err error
+		if accumulate {
+			err = g.accs[j].add(v)
+		} else {
+			err = g.accs[j].retract(v)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *aggregate) changed(g *group) bool {
+	for j, acc := range g.accs {
+		if !types.Equal(a.prev[j], acc.result()) {
+			return true
+		}
+	}
+	return false
+}
+
+// output builds an output row: the key columns of row, then aggregate
+// results (results, or the group's current ones when results is nil).
+func (a *aggregate) output(out *Batch, row types.Row, results []types.Value) types.Row {
+	nk := len(a.spec.Keys)
+	r := out.NewRow(nk + len(a.spec.Aggs))
+	for j, k := range a.spec.Keys {
+		r[j] = row[k]
+	}
+	if results != nil {
+		copy(r[nk:], results)
+		return r
+	}
+	g := a.groups[string(a.keyBuf)]
+	for j, acc := range g.accs {
+		r[nk+j] = acc.result()
+	}
+	return r
+}
+
+// Finish gives a global aggregate (no GROUP BY) over an input that had no
+// rows at all its one row, as SQL requires: COUNT(*) of nothing is 0.
+func (a *aggregate) Finish(out *Batch) error {
+	if len(a.spec.Keys) > 0 || len(a.spec.Aggs) == 0 || a.sawInput || len(a.groups) > 0 {
+		return nil
+	}
+	g := a.newGroup()
+	r := out.NewRow(len(a.spec.Aggs))
+	for j, acc := range g.accs {
+		r[j] = acc.result()
+	}
+	out.Append(types.Insert, r)
+	return nil
+}

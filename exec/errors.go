@@ -1,0 +1,103 @@
+package exec
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/streamsql/streamsql/planner"
+)
+
+// ErrorPolicy applies the on_error option to a record that fails to decode
+// or evaluate: fail the job, skip the record (counted and logged), or write
+// it with its error to the job's dead-letter file. It is shared by the
+// job's tasks.
+type ErrorPolicy struct {
+	mode    planner.OnError
+	log     *slog.Logger
+	skipped atomic.Int64
+	// deadLetterPath is where dead_letter writes; the file is opened on
+	// the first bad record.
+	deadLetterPath string
+	mu             sync.Mutex
+	deadLetter     *os.File
+}
+
+// NewErrorPolicy returns the policy for mode; dead letters go to
+// dir/dead_letter.jsonl.
+func NewErrorPolicy(mode planner.OnError, dir string, log *slog.Logger) *ErrorPolicy {
+	return &ErrorPolicy{mode: mode, log: log, deadLetterPath: filepath.Join(dir, "dead_letter.jsonl")}
+}
+
+// Handle decides what happens to a bad record. where names the record
+// (a source and line) or is empty when err already says where it is (an
+// expression's position); record is its text. It returns nil when the job
+// goes on, or the error that fails the job.
+func (p *ErrorPolicy) Handle(where, record string, err error) error {
+	if where != "" {
+		err = fmt.Errorf("%s: %w", where, err)
+	}
+	if p == nil || p.mode == planner.OnErrorFail {
+		return err
+	}
+	n := p.skipped.Add(1)
+	if p.mode == planner.OnErrorDeadLetter {
+		if werr := p.writeDeadLetter(record, err); werr != nil {
+			return fmt.Errorf("%w (and writing it to the dead-letter file failed: %v)", err, werr)
+		}
+	}
+	// Log the first few in full, then only every thousandth, so a flood of
+	// bad records cannot flood the log.
+	if n <= 10 || n%1000 == 0 {
+		p.log.Warn(fmt.Sprintf("bad record (on_error=%s): %v", p.mode, err), "bad_records", n)
+	}
+	return nil
+}
+
+// Skipped returns how many records were skipped or dead-lettered.
+func (p *ErrorPolicy) Skipped() int64 {
+	if p == nil {
+		return 0
+	}
+	return p.skipped.Load()
+}
+
+func (p *ErrorPolicy) writeDeadLetter(record string, err error) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.deadLetter == nil {
+		if err := os.MkdirAll(filepath.Dir(p.deadLetterPath), 0o700); err != nil {
+			return err
+		}
+		f, err := os.OpenFile(p.deadLetterPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return err
+		}
+		p.deadLetter = f
+	}
+	line, _ := json.Marshal(struct {
+		Time   string `json:"time"`
+		Error  string `json:"error"`
+		Record string `json:"record"`
+	}{time.Now().UTC().Format(time.RFC3339Nano), err.Error(), record})
+	_, werr := p.deadLetter.Write(append(line, '\n'))
+	return werr
+}
+
+// Close closes the dead-letter file.
+func (p *ErrorPolicy) Close() error {
+	if p == nil {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.deadLetter != nil {
+		return p.deadLetter.Close()
+	}
+	return nil
+}

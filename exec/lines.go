@@ -1,0 +1,75 @@
+package exec
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// MaxLineBytes is the longest record a source accepts. A longer line is
+// consumed without being held in memory and reported as a bad record, so
+// one huge line cannot exhaust memory.
+const MaxLineBytes = 16 << 20
+
+// errLineTooLong is the bad-record error of an over-long line.
+var errLineTooLong = fmt.Errorf("line longer than %d bytes", MaxLineBytes)
+
+// lineReader reads newline-terminated records, dropping a trailing \r, and
+// keeps count of lines and bytes consumed so that errors can name a line
+// and checkpoints can record an offset.
+type lineReader struct {
+	r      *bufio.Reader
+	max    int
+	buf    []byte
+	offset int64 // bytes consumed so far
+	line   int64 // lines consumed so far
+}
+
+func newLineReader(r io.Reader) *lineReader {
+	return &lineReader{r: bufio.NewReaderSize(r, 64<<10), max: MaxLineBytes}
+}
+
+// next returns the next line without its terminator. The slice is valid
+// until the next call. At the end of input it returns io.EOF; a last line
+// without a newline is still returned first. An over-long line is consumed
+// and reported as errLineTooLong.
+func (lr *lineReader) next() ([]byte, error) {
+	lr.buf = lr.buf[:0]
+	tooLong := false
+	for {
+		chunk, err := lr.r.ReadSlice('\n')
+		lr.offset += int64(len(chunk))
+		if !tooLong {
+			if len(lr.buf)+len(chunk) > lr.max+1 {
+				tooLong, lr.buf = true, lr.buf[:0]
+			} else {
+				lr.buf = append(lr.buf, chunk...)
+			}
+		}
+		switch {
+		case err == nil:
+			lr.line++
+			if tooLong {
+				return nil, errLineTooLong
+			}
+			return trimEOL(lr.buf), nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case errors.Is(err, io.EOF) && (len(lr.buf) > 0 || tooLong):
+			lr.line++
+			if tooLong {
+				return nil, errLineTooLong
+			}
+			return trimEOL(lr.buf), nil
+		default:
+			return nil, err
+		}
+	}
+}
+
+func trimEOL(b []byte) []byte {
+	b = bytes.TrimSuffix(b, []byte{'\n'})
+	return bytes.TrimSuffix(b, []byte{'\r'})
+}

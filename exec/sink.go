@@ -1,0 +1,144 @@
+package exec
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/streamsql/streamsql/planner"
+)
+
+// Sink writes a job's results. The runtime calls it from one goroutine.
+type Sink interface {
+	// Write writes a batch of changes.
+	Write(b *Batch) error
+	// Finish is called when the results are complete — the input ended, or
+	// the job was stopped and drained — to flush what remains (a table
+	// prints here).
+	Finish() error
+	// Close releases the sink; it is called once, last, also after a
+	// failure.
+	Close() error
+}
+
+// SinkEnv is where a job's sinks write.
+type SinkEnv struct {
+	// Stdout receives what print sinks write.
+	Stdout io.Writer
+	// Results, when set, replaces the print sink of a query: the REPL
+	// and tests receive the changes themselves.
+	Results func(plan *planner.Plan) Sink
+}
+
+func newSink(plan *planner.Plan, op *planner.Operator, env SinkEnv) (Sink, error) {
+	spec := op.Spec.(*planner.SinkOp)
+	updating := !op.AppendOnly
+	switch spec.Connector {
+	case planner.ConnectorBlackhole:
+		return &blackholeSink{}, nil
+	case planner.ConnectorPrint:
+		if env.Results != nil && spec.Name == "print" {
+			return env.Results(plan), nil
+		}
+		if spec.Format == planner.FormatTable {
+			return &tableSink{table: NewTable(op.Schema), w: env.Stdout}, nil
+		}
+		return newWriterSink(env.Stdout, newEncoder(spec.Format, op.Schema, updating), nil), nil
+	case planner.ConnectorFile:
+		path := spec.Options["path"]
+		if dir := filepath.Dir(path); dir != "" {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return nil, fmt.Errorf("sink %s: %w", spec.Name, err)
+			}
+		}
+		f, err := os.Create(path)
+		if err != nil {
+			return nil, fmt.Errorf("sink %s: %w", spec.Name, err)
+		}
+		return newWriterSink(f, newEncoder(spec.Format, op.Schema, updating), f), nil
+	}
+	return nil, fmt.Errorf("no runtime for sink connector %q", spec.Connector)
+}
+
+// writerSink encodes changes to a writer, flushing after every batch so
+// that results appear as they are produced.
+type writerSink struct {
+	w       *bufio.Writer
+	enc     encoder
+	closer  io.Closer
+	buf     []byte
+	started bool
+}
+
+func newWriterSink(w io.Writer, enc encoder, closer io.Closer) *writerSink {
+	return &writerSink{w: bufio.NewWriterSize(w, 64<<10), enc: enc, closer: closer}
+}
+
+func (s *writerSink) Write(b *Batch) error {
+	s.buf = s.buf[:0]
+	if !s.started {
+		s.buf = s.enc.header(s.buf)
+		s.started = true
+	}
+	for i, row := range b.Rows {
+		s.buf = s.enc.encode(s.buf, b.Kinds[i], row)
+		if len(s.buf) > 32<<10 {
+			if _, err := s.w.Write(s.buf); err != nil {
+				return err
+			}
+			s.buf = s.buf[:0]
+		}
+	}
+	if _, err := s.w.Write(s.buf); err != nil {
+		return err
+	}
+	return s.w.Flush()
+}
+
+func (s *writerSink) Finish() error {
+	if !s.started {
+		// An empty result still gets its header, so a csv file is never
+		// mistaken for a missing one.
+		s.buf = s.enc.header(s.buf[:0])
+		s.started = true
+		if _, err := s.w.Write(s.buf); err != nil {
+			return err
+		}
+	}
+	return s.w.Flush()
+}
+
+func (s *writerSink) Close() error {
+	err := s.w.Flush()
+	if s.closer != nil {
+		if cerr := s.closer.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
+
+// tableSink keeps the current result and prints it when it is complete.
+type tableSink struct {
+	table *Table
+	w     io.Writer
+}
+
+func (s *tableSink) Write(b *Batch) error {
+	for i, row := range b.Rows {
+		s.table.Apply(b.Kinds[i], row)
+	}
+	return nil
+}
+
+func (s *tableSink) Finish() error { return s.table.Render(s.w) }
+func (s *tableSink) Close() error  { return nil }
+
+// blackholeSink discards everything (for benchmarks).
+type blackholeSink struct{}
+
+func (blackholeSink) Write(*Batch) error { return nil }
+func (blackholeSink) Finish() error      { return nil }
+func (blackholeSink) Close() error       { return nil }

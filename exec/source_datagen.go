@@ -1,0 +1,127 @@
+package exec
+
+import (
+	"context"
+	"math"
+	"sort"
+	"strconv"
+
+	"github.com/streamsql/streamsql/planner/types"
+)
+
+// datagenSource generates lines of words for benchmarks and tests
+// (GENERATE_LINES, connector 'datagen'): each line has words_per_line words
+// drawn from a vocabulary with a Zipf distribution, as natural text has.
+// Line n depends only on the seed and n, so the output is the same on every
+// run and can be resumed at any line. rows = 0 means unbounded.
+type datagenSource struct {
+	rows     int64
+	perLine  int
+	vocab    []string
+	cdf      []float64
+	seed     uint64
+	position int64 // the next line to generate
+}
+
+func newDatagenSource(opts map[string]string) (*datagenSource, error) {
+	rows, err := strconv.ParseInt(opts["rows"], 10, 64)
+	if err != nil {
+		return nil, err
+	}
+	perLine, err := strconv.Atoi(opts["words_per_line"])
+	if err != nil {
+		return nil, err
+	}
+	vocabSize, err := strconv.Atoi(opts["vocabulary"])
+	if err != nil {
+		return nil, err
+	}
+	s, err := strconv.ParseFloat(opts["zipf_s"], 64)
+	if err != nil {
+		return nil, err
+	}
+	seed, err := strconv.ParseUint(opts["seed"], 10, 64)
+	if err != nil {
+		return nil, err
+	}
+	g := &datagenSource{rows: rows, perLine: perLine, seed: seed, vocab: make([]string, vocabSize), cdf: make([]float64, vocabSize)}
+	total := 0.0
+	for k := range g.vocab {
+		g.vocab[k] = syntheticWord(k)
+		total += 1 / math.Pow(float64(k+1), s)
+		g.cdf[k] = total
+	}
+	for k := range g.cdf {
+		g.cdf[k] /= total
+	}
+	return g, nil
+}
+
+var syllables = []string{"ka", "lo", "mi", "ne", "ru", "sa", "to", "vi", "ze", "po", "da", "fe", "gu", "hi", "jo", "be"}
+
+// syntheticWord is the k-th word: k+16 written in base 16 with a syllable
+// per digit, so words are distinct, pronounceable and 4 to 8 letters long.
+func syntheticWord(k int) string {
+	var digits []string
+	for n := k + len(syllables); n > 0; n /= len(syllables) {
+		digits = append(digits, syllables[n%len(syllables)])
+	}
+	var b []byte
+	for i := len(digits) - 1; i >= 0; i-- {
+		b = append(b, digits[i]...)
+	}
+	return string(b)
+}
+
+// splitmix64 is a small, fast generator with good statistics; seeding it
+// per line makes every line independent of the others.
+func splitmix64(x *uint64) uint64 {
+	*x += 0x9e3779b97f4a7c15
+	z := *x
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// line appends line n to buf.
+func (g *datagenSource) line(buf []byte, n int64) []byte {
+	state := g.seed*0x9e3779b97f4a7c15 ^ uint64(n)
+	for w := 0; w < g.perLine; w++ {
+		if w > 0 {
+			buf = append(buf, ' ')
+		}
+		u := float64(splitmix64(&state)>>11) / (1 << 53)
+		k := sort.SearchFloat64s(g.cdf, u)
+		if k >= len(g.vocab) {
+			k = len(g.vocab) - 1
+		}
+		buf = append(buf, g.vocab[k]...)
+	}
+	return buf
+}
+
+func (g *datagenSource) Run(ctx context.Context, emit func(*Batch) error) error {
+	var text []byte
+	ends := make([]int, 0, MaxBatchRows)
+	for ctx.Err() == nil && (g.rows == 0 || g.position < g.rows) {
+		text, ends = text[:0], ends[:0]
+		for len(ends) < MaxBatchRows && (g.rows == 0 || g.position < g.rows) {
+			text = g.line(text, g.position)
+			ends = append(ends, len(text))
+			g.position++
+		}
+		s := string(text)
+		b := NewBatch(len(ends))
+		start := 0
+		for _, end := range ends {
+			r := b.NewRow(1)
+			r[0] = types.Str(s[start:end])
+			b.Append(types.Insert, r)
+			start = end
+		}
+		if err := emit(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,176 @@
+package exec
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/streamsql/streamsql/planner"
+	"github.com/streamsql/streamsql/planner/types"
+)
+
+// Table is the current result of a changelog: the rows that +I and +U
+// added and -U and -D have not taken away (a multiset). The REPL redraws
+// it; a script prints it once at the end.
+type Table struct {
+	schema planner.Schema
+	rows   map[string]*tableRow
+	buf    []byte
+	all    []int // every column, for encoding whole rows
+}
+
+type tableRow struct {
+	row   types.Row
+	count int
+}
+
+// NewTable returns an empty table with the given columns.
+func NewTable(schema planner.Schema) *Table {
+	t := &Table{schema: schema, rows: map[string]*tableRow{}}
+	for i := range schema {
+		t.all = append(t.all, i)
+	}
+	return t
+}
+
+// Apply applies one change.
+func (t *Table) Apply(kind types.RowKind, row types.Row) {
+	t.buf = appendKey(t.buf[:0], row, t.all)
+	r := t.rows[string(t.buf)]
+	if kind.IsAccumulate() {
+		if r == nil {
+			r = &tableRow{row: cloneRow(row)}
+			t.rows[string(t.buf)] = r
+		}
+		r.count++
+		return
+	}
+	if r == nil {
+		return // withdrawing a row that is not there: nothing to do
+	}
+	if r.count--; r.count == 0 {
+		delete(t.rows, string(t.buf))
+	}
+}
+
+// Len returns the number of rows.
+func (t *Table) Len() int {
+	n := 0
+	for _, r := range t.rows {
+		n += r.count
+	}
+	return n
+}
+
+// Rows returns the rows sorted by their values, column by column, so that
+// the same result always prints the same way.
+func (t *Table) Rows() []types.Row {
+	out := make([]types.Row, 0, len(t.rows))
+	for _, r := range t.rows {
+		for i := 0; i < r.count; i++ {
+			out = append(out, r.row)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return compareRows(out[i], out[j]) < 0 })
+	return out
+}
+
+func compareRows(a, b types.Row) int {
+	for i := range a {
+		if c := types.Compare(a[i], b[i]); c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+func cloneRow(r types.Row) types.Row {
+	out := make(types.Row, len(r))
+	for i, v := range r {
+		out[i] = cloneValue(v)
+	}
+	return out
+}
+
+// Render writes the table boxed, psql style: numbers right-aligned, text
+// left-aligned, and the row count below.
+func (t *Table) Render(w io.Writer) error {
+	return RenderTable(w, t.schema.Names(), rightAligned(t.schema), textRows(t.Rows()))
+}
+
+func rightAligned(s planner.Schema) []bool {
+	out := make([]bool, len(s))
+	for i, c := range s {
+		out[i] = c.Type.IsNumeric()
+	}
+	return out
+}
+
+func textRows(rows []types.Row) [][]string {
+	out := make([][]string, len(rows))
+	for i, r := range rows {
+		out[i] = make([]string, len(r))
+		for j, v := range r {
+			out[i][j] = cellEscaper.Replace(string(appendText(nil, v)))
+		}
+	}
+	return out
+}
+
+// cellEscaper keeps a cell on one line of the box.
+var cellEscaper = strings.NewReplacer("\n", `\n`, "\r", `\r`, "\t", `\t`)
+
+// RenderTable writes rows of text under a header in a box.
+func RenderTable(w io.Writer, header []string, right []bool, rows [][]string) error {
+	widths := make([]int, len(header))
+	for i, h := range header {
+		widths[i] = displayWidth(h)
+	}
+	for _, r := range rows {
+		for i, c := range r {
+			widths[i] = max(widths[i], displayWidth(c))
+		}
+	}
+	var b strings.Builder
+	rule := func() {
+		b.WriteByte('+')
+		for _, wd := range widths {
+			b.WriteString(strings.Repeat("-", wd+2))
+			b.WriteByte('+')
+		}
+		b.WriteByte('\n')
+	}
+	line := func(cells []string, alignRight []bool) {
+		b.WriteByte('|')
+		for i, c := range cells {
+			pad := strings.Repeat(" ", widths[i]-displayWidth(c))
+			if alignRight != nil && alignRight[i] {
+				b.WriteString(" " + pad + c + " |")
+			} else {
+				b.WriteString(" " + c + pad + " |")
+			}
+		}
+		b.WriteByte('\n')
+	}
+	rule()
+	line(header, nil)
+	rule()
+	for _, r := range rows {
+		line(r, right)
+	}
+	if len(rows) > 0 {
+		rule()
+	}
+	if len(rows) == 1 {
+		b.WriteString("(1 row)\n")
+	} else {
+		fmt.Fprintf(&b, "(%d rows)\n", len(rows))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// displayWidth counts runes, with control characters shown as one cell.
+func displayWidth(s string) int { return utf8.RuneCountInString(s) }
