@@ -1,0 +1,41 @@
+# streamsql — see README.md. Every target runs from a fresh clone with Go only.
+GO      ?= go
+BIN     := bin/streamsql
+# Packages whose code runs concurrently get the race detector.
+RACE    := ./exec/... ./sqltests/...
+
+.PHONY: build test race golden lint bench demo fuzz clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/streamsql
+
+## test: everything CI runs: format and vet checks, all tests, and -race
+## over the concurrent packages.
+test: lint
+	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -race $(RACE)
+
+## golden: rewrite the golden files from the current output. Review the
+## diff before committing it.
+golden:
+	$(GO) test ./parser ./planner ./sqltests -update
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./exec/...
+
+## demo: the streaming word count, fed by a local line server.
+demo:
+	./examples/wordcount/demo.sh
+
+## fuzz: the parser and planner fuzz targets, a few minutes each.
+fuzz:
+	$(GO) test ./parser -run '^$$' -fuzz FuzzRoundTrip -fuzztime 2m -fuzzminimizetime 10s
+	$(GO) test ./planner -run '^$$' -fuzz FuzzPlan -fuzztime 5m -fuzzminimizetime 10s
+
+clean:
+	rm -rf bin streamsql-state
