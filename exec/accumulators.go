@@ -3,6 +3,7 @@ package exec
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 	"sort"
 	"time"
 
@@ -117,21 +118,22 @@ func (a *sumFloatAcc) result() types.Value {
 	return types.Float(a.sum)
 }
 
-// avgAcc averages numbers as a DOUBLE. BIGINT inputs are summed exactly,
-// so that retracting leaves no rounding error.
+// avgAcc averages numbers as a DOUBLE. BIGINT inputs are summed exactly in
+// 128 bits, so that no sum of BIGINTs overflows and retracting leaves no
+// rounding error.
 type avgAcc struct {
-	intSum   int64
+	hi       int64 // the BIGINT sum is hi·2⁶⁴ + lo, two's complement
+	lo       uint64
 	floatSum float64
 	n        int64
 }
 
 func (a *avgAcc) add(v types.Value) error {
 	if v.Kind() == types.KindInt {
-		s := a.intSum + v.AsInt()
-		if (v.AsInt() > 0 && s < a.intSum) || (v.AsInt() < 0 && s > a.intSum) {
-			return errors.New("AVG: the sum is out of range for BIGINT")
-		}
-		a.intSum = s
+		x := v.AsInt()
+		var carry uint64
+		a.lo, carry = bits.Add64(a.lo, uint64(x), 0)
+		a.hi += x>>63 + int64(carry)
 	} else {
 		a.floatSum += v.AsFloat()
 	}
@@ -141,7 +143,10 @@ func (a *avgAcc) add(v types.Value) error {
 
 func (a *avgAcc) retract(v types.Value) error {
 	if v.Kind() == types.KindInt {
-		a.intSum -= v.AsInt()
+		x := v.AsInt()
+		var borrow uint64
+		a.lo, borrow = bits.Sub64(a.lo, uint64(x), 0)
+		a.hi -= x>>63 + int64(borrow)
 	} else {
 		a.floatSum -= v.AsFloat()
 	}
@@ -156,7 +161,8 @@ func (a *avgAcc) result() types.Value {
 	if a.n == 0 {
 		return types.Null
 	}
-	return types.Float((float64(a.intSum) + a.floatSum) / float64(a.n))
+	intSum := float64(a.hi)*(1<<64) + float64(a.lo)
+	return types.Float((intSum + a.floatSum) / float64(a.n))
 }
 
 // extremeAcc keeps MIN (sign 1) or MAX (sign -1) of an input that never

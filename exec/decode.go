@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/streamsql/streamsql/parser"
 	"github.com/streamsql/streamsql/planner"
 	"github.com/streamsql/streamsql/planner/types"
 )
@@ -140,13 +141,13 @@ func parseText(s string, t types.Type) (types.Value, error) {
 	case types.KindInt:
 		i, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 		if err != nil {
-			return types.Null, fmt.Errorf("cannot read %s as BIGINT", strconv.Quote(short(s)))
+			return types.Null, fmt.Errorf("cannot read %s as BIGINT", parser.QuoteString(short(s)))
 		}
 		return types.Int(i), nil
 	case types.KindFloat:
 		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 		if err != nil {
-			return types.Null, fmt.Errorf("cannot read %s as DOUBLE", strconv.Quote(short(s)))
+			return types.Null, fmt.Errorf("cannot read %s as DOUBLE", parser.QuoteString(short(s)))
 		}
 		return types.Float(f), nil
 	case types.KindBool:
@@ -156,11 +157,11 @@ func parseText(s string, t types.Type) (types.Value, error) {
 		case "false", "f", "0", "no":
 			return types.Bool(false), nil
 		}
-		return types.Null, fmt.Errorf("cannot read %s as BOOLEAN", strconv.Quote(short(s)))
+		return types.Null, fmt.Errorf("cannot read %s as BOOLEAN", parser.QuoteString(short(s)))
 	case types.KindTimestamp:
 		ts, ok := types.ParseTimestamp(s)
 		if !ok {
-			return types.Null, fmt.Errorf("cannot read %s as TIMESTAMP (expected yyyy-mm-dd hh:mm:ss)", strconv.Quote(short(s)))
+			return types.Null, fmt.Errorf("cannot read %s as TIMESTAMP (expected yyyy-mm-dd hh:mm:ss)", parser.QuoteString(short(s)))
 		}
 		return types.Timestamp(ts), nil
 	case types.KindInterval:
@@ -201,15 +202,16 @@ func (d *jsonDecoder) decode(rec string, row types.Row) error {
 	}
 	dec := json.NewDecoder(strings.NewReader(rec))
 	dec.UseNumber()
-	var obj map[string]any
-	if err := dec.Decode(&obj); err != nil {
-		return fmt.Errorf("not a JSON object: %v", err)
+	var raw any
+	if err := dec.Decode(&raw); err != nil {
+		return fmt.Errorf("not valid JSON: %s", jsonSyntaxMessage(err))
+	}
+	obj, isObject := raw.(map[string]any)
+	if !isObject {
+		return fmt.Errorf("expected a JSON object, got %s", jsonKind(raw))
 	}
 	if dec.More() {
 		return fmt.Errorf("more than one JSON value on the line")
-	}
-	if obj == nil {
-		return fmt.Errorf("not a JSON object: null")
 	}
 	for i := range row {
 		row[i] = types.Null
@@ -304,6 +306,11 @@ func jsonValue(v any, t types.Type) (types.Value, error) {
 		}
 	}
 	return types.Null, fmt.Errorf("expected %s, got %s", t, jsonKind(v))
+}
+
+// jsonSyntaxMessage drops the "json: " prefix of encoding/json's errors.
+func jsonSyntaxMessage(err error) string {
+	return strings.TrimPrefix(err.Error(), "json: ")
 }
 
 func jsonKind(v any) string {
