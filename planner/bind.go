@@ -111,6 +111,9 @@ func (b *binder) expandItems(items []*parser.SelectItem, sc *scope) ([]selectIte
 	var out []selectItem
 	for i, it := range items {
 		if it.Star {
+			if it.Qualifier == nil && len(sc.cols) == 0 {
+				return nil, parser.Errorf(it.At, "SELECT * needs a FROM clause")
+			}
 			found := false
 			for idx, c := range sc.cols {
 				if it.Qualifier != nil && c.table != it.Qualifier.Name {

@@ -107,7 +107,8 @@ func (b *binder) bindExpr(e parser.Expr, sc *scope, ctx exprContext) (Expr, erro
 	case *parser.TimestampLit:
 		t, ok := types.ParseTimestamp(e.Value)
 		if !ok {
-			return nil, parser.Errorf(e.At, "bad timestamp %s (expected 'yyyy-mm-dd hh:mm:ss[.fff]')", parser.QuoteString(e.Value))
+			return nil, parser.Errorf(e.At, "bad timestamp %s (expected 'yyyy-mm-dd hh:mm:ss[.fff]' from %s to %s)",
+				parser.QuoteString(e.Value), types.MinTimestamp.Format("2006-01-02"), types.MaxTimestamp.Format("2006-01-02"))
 		}
 		return &Literal{Value: types.Timestamp(t), T: types.TIMESTAMP}, nil
 	case *parser.ColumnRef:
@@ -338,7 +339,16 @@ func (b *binder) call(name string, args []Expr, at parser.Pos) (Expr, error) {
 	t, _, err := f.resolve(argTypes)
 	if err != nil {
 		if f.Operator {
-			return nil, parser.Errorf(at, "%v", err)
+			msg := err.Error()
+			if strings.HasPrefix(msg, "expects") {
+				// The resolver says what it accepts, not which operator it is.
+				name := f.Name
+				if name == "NEG" {
+					name = "unary -"
+				}
+				msg = fmt.Sprintf("%s %s, got %s", name, msg, typeList(argTypes))
+			}
+			return nil, parser.Errorf(at, "%s", msg)
 		}
 		return nil, parser.Errorf(at, "no function matches %s%s: %s %v", f.Name, typeList(argTypes), f.Name, err)
 	}

@@ -1,7 +1,9 @@
 package planner
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -144,6 +146,12 @@ func (b *binder) bindTableName(it *parser.TableName) (*relation, error) {
 		rel, err := b.bindSelect(v.Query)
 		b.viewStack = b.viewStack[:len(b.viewStack)-1]
 		if err != nil {
+			// err is positioned in the view's definition, another statement
+			// than the one being planned: report it at the view's name here.
+			var perr *parser.Error
+			if errors.As(err, &perr) {
+				return nil, parser.Errorf(it.At, "in view %q: %s (at %s, in the view's definition)", name, perr.Msg, perr.Pos)
+			}
 			return nil, fmt.Errorf("in view %q: %w", name, err)
 		}
 		return aliased(rel.node, name, it.Alias)
@@ -221,6 +229,14 @@ func aliased(node Node, table string, alias *parser.TableAlias) (*relation, erro
 // GENERATE_LINES(...) into a source.
 func (b *binder) sourceFunction(f *parser.TableFunc) (*SourceSpec, error) {
 	name := strings.ToUpper(f.Name.Name)
+	// An unknown function is the error to report, not its arguments.
+	if !slices.Contains(sourceFunctions, name) {
+		if b.cat.Source(strings.ToLower(name)) != nil || b.cat.View(strings.ToLower(name)) != nil {
+			return nil, parser.Errorf(f.At, "%q is not a function; write it without parentheses", f.Name.Name)
+		}
+		return nil, parser.Errorf(f.At, "unknown source function %s%s (accepted: %s)", name,
+			didYouMean(name, sourceFunctions), strings.Join(sourceFunctions, ", "))
+	}
 	args := make([]types.Value, len(f.Args))
 	for i, a := range f.Args {
 		v, _, err := b.constant(a, name+" arguments")
@@ -296,12 +312,6 @@ func (b *binder) sourceFunction(f *parser.TableFunc) (*SourceSpec, error) {
 			}
 			given[key] = v
 		}
-	default:
-		if b.cat.Source(strings.ToLower(name)) != nil || b.cat.View(strings.ToLower(name)) != nil {
-			return nil, parser.Errorf(f.At, "%q is not a function; write it without parentheses", f.Name.Name)
-		}
-		return nil, parser.Errorf(f.At, "unknown source function %s%s (accepted: %s)", name,
-			didYouMean(name, sourceFunctions), strings.Join(sourceFunctions, ", "))
 	}
 	c := connectors[conn]
 	opts, err := resolveConnectorOptions(c, "source", given)
@@ -332,6 +342,12 @@ func (b *binder) constant(e parser.Expr, what string) (types.Value, types.Type, 
 	}
 	v, err := evalConst(bound)
 	if err != nil {
+		// An *EvalError already says where (the / of 1/0); wrapping its
+		// text would print the position twice.
+		var ee *EvalError
+		if errors.As(err, &ee) && ee.Pos.IsValid() {
+			return types.Null, types.Type{}, parser.Errorf(ee.Pos, "%v", ee.Err)
+		}
 		return types.Null, types.Type{}, parser.Errorf(e.Pos(), "%v", err)
 	}
 	return v, bound.Type(), nil

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -229,15 +230,33 @@ func substring(a []types.Value) (types.Value, error) {
 	return types.Str(b.String()), nil
 }
 
+// roundFloat rounds the shortest decimal that reads back as x (what the
+// user wrote and sees), not x's binary value, as Flink does: the double
+// nearest 1.005 is a little below it, yet ROUND(1.005, 2) is 1.01.
 func roundFloat(x float64, digits int64) float64 {
-	if digits > 308 || math.IsInf(x, 0) || math.IsNaN(x) {
+	if math.IsInf(x, 0) || math.IsNaN(x) || x == 0 {
 		return x
 	}
-	if digits < -308 {
+	digits = max(-400, min(400, digits)) // beyond any double's digits either way
+	mant, exp, _ := strings.Cut(strconv.FormatFloat(math.Abs(x), 'e', -1, 64), "e")
+	e, _ := strconv.ParseInt(exp, 10, 64)
+	ds := strings.Replace(mant, ".", "", 1) // significant digits, the first worth 10^e
+	keep := e + 1 + digits                  // how many of them stay
+	switch {
+	case keep >= int64(len(ds)):
+		return x
+	case keep < 0:
 		return 0
 	}
-	p := math.Pow(10, float64(digits))
-	return math.Round(x*p) / p
+	n, _ := strconv.ParseUint("0"+ds[:keep], 10, 64)
+	if ds[keep] >= '5' {
+		n++
+	}
+	if n == 0 {
+		return 0
+	}
+	r, _ := strconv.ParseFloat(strconv.FormatUint(n, 10)+"e"+strconv.FormatInt(e+1-keep, 10), 64)
+	return math.Copysign(r, x)
 }
 
 func roundInt(x, digits int64) (types.Value, error) {
@@ -245,14 +264,25 @@ func roundInt(x, digits int64) (types.Value, error) {
 		return types.Int(x), nil
 	}
 	if digits < -18 {
+		// 10^19 is beyond BIGINT, and only x of at least half of it
+		// would round to it rather than to 0.
+		if digits == -19 && (x >= 5e18 || x <= -5e18) {
+			return types.Null, errIntOverflow
+		}
 		return types.Int(0), nil
 	}
 	p := int64(math.Pow10(int(-digits)))
 	half := p / 2
 	r := x / p * p
 	if rem := x % p; rem >= half {
+		if r > math.MaxInt64-p {
+			return types.Null, errIntOverflow
+		}
 		r += p
 	} else if rem <= -half {
+		if r < math.MinInt64+p {
+			return types.Null, errIntOverflow
+		}
 		r -= p
 	}
 	return types.Int(r), nil

@@ -38,6 +38,9 @@ type connOption struct {
 	required bool
 	def      string
 	check    func(v string) error
+	// lower marks a case-insensitive value, kept in lower case so that
+	// the planner and the runtime compare it as written here.
+	lower bool
 }
 
 type connectorDef struct {
@@ -56,7 +59,7 @@ type connectorDef struct {
 var lineColumn = Schema{{Name: "line", Type: types.STRING}}
 
 var recordOptions = []connOption{
-	{name: "format", def: FormatLines, check: oneOf(FormatLines, FormatCSV, FormatJSON)},
+	{name: "format", def: FormatLines, check: oneOf(FormatLines, FormatCSV, FormatJSON), lower: true},
 	{name: "delimiter", def: ",", check: singleChar},
 	{name: "header", def: "false", check: isBool},
 	{name: "null_literal", def: ""},
@@ -77,7 +80,7 @@ var connectors = map[string]*connectorDef{
 		options: append([]connOption{{name: "path", required: true, check: nonEmpty}}, recordOptions...),
 		sinkOptions: []connOption{
 			{name: "path", required: true, check: nonEmpty},
-			{name: "format", def: FormatCSV, check: oneOf(FormatChangelog, FormatCSV, FormatJSON)},
+			{name: "format", def: FormatCSV, check: oneOf(FormatChangelog, FormatCSV, FormatJSON), lower: true},
 		},
 		schema:  recordSchema,
 		bounded: func(map[string]string) bool { return true },
@@ -94,7 +97,11 @@ var connectors = map[string]*connectorDef{
 		schema: func(_ map[string]string, declared Schema) (Schema, error) {
 			return linesSchema(declared)
 		},
-		bounded: func(o map[string]string) bool { return o["rows"] != "0" },
+		bounded: func(o map[string]string) bool {
+			// compared as a number: '00' and '+0' are 0 too, unbounded
+			n, err := strconv.ParseInt(o["rows"], 10, 64)
+			return err == nil && n != 0
+		},
 	},
 	ConnectorSeries: {
 		name: ConnectorSeries, source: true, internal: true,
@@ -110,7 +117,7 @@ var connectors = map[string]*connectorDef{
 	},
 	ConnectorPrint: {
 		name: ConnectorPrint, sink: true,
-		sinkOptions: []connOption{{name: "format", check: oneOf(FormatChangelog, FormatTable, FormatCSV, FormatJSON)}},
+		sinkOptions: []connOption{{name: "format", check: oneOf(FormatChangelog, FormatTable, FormatCSV, FormatJSON), lower: true}},
 	},
 	ConnectorBlackhole: {name: ConnectorBlackhole, sink: true},
 }
@@ -182,6 +189,9 @@ func resolveConnectorOptions(c *connectorDef, kind string, given map[string]stri
 				continue
 			}
 			v = o.def
+		}
+		if o.lower {
+			v = strings.ToLower(v)
 		}
 		if o.check != nil {
 			if err := o.check(v); err != nil {

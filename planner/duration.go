@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -43,7 +44,12 @@ func ParseDuration(s string) (time.Duration, error) {
 	default:
 		return 0, fmt.Errorf("%q has an unknown unit %q (use ms, s, min, h or d)", s, unit)
 	}
-	return time.Duration(n * float64(per)), nil
+	d := n * float64(per)
+	if d >= math.MaxInt64 {
+		// Converting it would wrap around to a negative duration.
+		return 0, fmt.Errorf("%q is out of range (the longest duration is about 292 years)", s)
+	}
+	return time.Duration(d), nil
 }
 
 // FormatDuration renders d compactly for messages and SHOW SETTINGS.

@@ -15,8 +15,9 @@ import (
 // parser operator into a Call of one of these.
 
 var (
-	errDivByZero   = errors.New("division by zero")
-	errIntOverflow = errors.New("BIGINT out of range")
+	errDivByZero         = errors.New("division by zero")
+	errIntOverflow       = errors.New("BIGINT out of range")
+	errTimestampOverflow = errors.New("TIMESTAMP out of range")
 )
 
 func init() {
@@ -173,21 +174,22 @@ func floatArith(op string) evalFunc {
 func temporalArith(op string, a, b types.Type) (types.Type, evalFunc) {
 	ts, iv := types.KindTimestamp, types.KindInterval
 	switch {
-	case a.Kind == ts && b.Kind == iv && (op == "+" || op == "-"):
-		sign := int64(1)
-		if op == "-" {
-			sign = -1
-		}
+	case (a.Kind == ts && b.Kind == iv && (op == "+" || op == "-")) || (a.Kind == iv && b.Kind == ts && op == "+"):
+		// Both are nanoseconds; the checked BIGINT arithmetic catches a
+		// result beyond the years a TIMESTAMP can hold.
+		fn := intArith(op)
 		return types.TIMESTAMP, func(v []types.Value) (types.Value, error) {
-			return types.TimestampNanos(v[0].AsNanos() + sign*v[1].AsNanos()), nil
-		}
-	case a.Kind == iv && b.Kind == ts && op == "+":
-		return types.TIMESTAMP, func(v []types.Value) (types.Value, error) {
-			return types.TimestampNanos(v[0].AsNanos() + v[1].AsNanos()), nil
+			r, err := fn([]types.Value{types.Int(v[0].AsNanos()), types.Int(v[1].AsNanos())})
+			if err != nil {
+				return types.Null, errTimestampOverflow
+			}
+			return types.TimestampNanos(r.AsInt()), nil
 		}
 	case a.Kind == ts && b.Kind == ts && op == "-":
+		fn := intArith(op)
 		return types.INTERVAL, func(v []types.Value) (types.Value, error) {
-			return types.Interval(time.Duration(v[0].AsNanos() - v[1].AsNanos())), nil
+			r, err := fn([]types.Value{types.Int(v[0].AsNanos()), types.Int(v[1].AsNanos())})
+			return types.Interval(time.Duration(r.AsInt())), err
 		}
 	case a.Kind == iv && b.Kind == iv && (op == "+" || op == "-"):
 		fn := intArith(op)

@@ -145,7 +145,9 @@ func (b *physicalBuilder) lower(n Node) int {
 		calc := &CalcOp{}
 		input := n
 		if p, ok := x.(*Project); ok {
-			calc.Project = p.Exprs
+			// A nil Project passes rows through; projecting no columns
+			// (COUNT(*) reads none) must not.
+			calc.Project = append([]Expr{}, p.Exprs...)
 			input = p.Input
 		}
 		if f, ok := input.(*Filter); ok {

@@ -86,13 +86,23 @@ func FormatDouble(f float64) string {
 }
 
 // ParseTimestamp reads a timestamp written as 'yyyy-mm-dd[ hh:mm:ss[.fff]]'
-// (a T instead of the space is accepted too).
+// (a T instead of the space is accepted too). A timestamp is nanoseconds
+// since the epoch in an int64, so ok is false outside MinTimestamp to
+// MaxTimestamp.
 func ParseTimestamp(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
 	for _, layout := range []string{TimestampLayout, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04", "2006-01-02", time.RFC3339Nano} {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), true
+			t = t.UTC()
+			return t, !t.Before(MinTimestamp) && !t.After(MaxTimestamp)
 		}
 	}
 	return time.Time{}, false
 }
+
+// MinTimestamp and MaxTimestamp are the first and the last TIMESTAMP
+// (in 1677 and 2262).
+var (
+	MinTimestamp = time.Unix(0, math.MinInt64).UTC()
+	MaxTimestamp = time.Unix(0, math.MaxInt64).UTC()
+)
