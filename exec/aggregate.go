@@ -1,8 +1,6 @@
 package exec
 
 import (
-	"fmt"
-
 	"github.com/streamsql/streamsql/planner"
 	"github.com/streamsql/streamsql/planner/types"
 )
@@ -67,7 +65,7 @@ func (a *aggregate) Process(in, out *Batch) error {
 			}
 		}
 		if err := a.update(g, row, accumulate); err != nil {
-			return fmt.Errorf("%s: %w", a.ctx.Name, err)
+			return err
 		}
 		switch {
 		case g.rows <= 0:
@@ -111,7 +109,7 @@ func (a *aggregate) update(g *group, row types.Row, accumulate bool) error {
 			err = g.accs[j].retract(v)
 		}
 		if err != nil {
-			return err
+			return &planner.EvalError{Pos: call.At, Origin: call.Origin, Err: err}
 		}
 	}
 	return nil
@@ -148,7 +146,7 @@ func (a *aggregate) output(out *Batch, row types.Row, results []types.Value) typ
 // Finish gives a global aggregate (no GROUP BY) over an input that had no
 // rows at all its one row, as SQL requires: COUNT(*) of nothing is 0.
 func (a *aggregate) Finish(out *Batch) error {
-	if len(a.spec.Keys) > 0 || len(a.spec.Aggs) == 0 || a.sawInput || len(a.groups) > 0 {
+	if len(a.spec.Keys) > 0 || a.sawInput || len(a.groups) > 0 {
 		return nil
 	}
 	g := a.newGroup()

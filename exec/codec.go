@@ -32,8 +32,11 @@ func appendValue(buf []byte, v types.Value) []byte {
 		}
 	case types.KindFloat:
 		f := v.AsFloat()
-		if f == 0 {
+		switch {
+		case f == 0:
 			f = 0 // -0.0 and 0.0 are one group
+		case math.IsNaN(f):
+			f = math.NaN() // so are all NaNs
 		}
 		buf = binary.BigEndian.AppendUint64(buf, math.Float64bits(f))
 	case types.KindBool:

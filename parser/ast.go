@@ -594,6 +594,23 @@ type CallExpr struct {
 	Filter   Expr
 }
 
+// Start returns where an expression's text begins. Pos is where an
+// operator is (the + of a + b); Start is where a is, which is what to point
+// at when the whole expression is wrong.
+func Start(e Expr) Pos {
+	switch x := e.(type) {
+	case *BinaryExpr:
+		return Start(x.L)
+	case *IsExpr:
+		return Start(x.X)
+	case *InExpr:
+		return Start(x.X)
+	case *BetweenExpr:
+		return Start(x.X)
+	}
+	return e.Pos()
+}
+
 // Pos implementations for expressions.
 
 func (e *IntLit) Pos() Pos       { return e.At }

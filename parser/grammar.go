@@ -139,7 +139,7 @@ type columnG struct {
 
 type typeG struct {
 	Pos  lexer.Position
-	Name string `parser:"@Ident"`
+	Name string `parser:"@( Ident | 'INTERVAL' )"`
 	Elem *typeG `parser:"( '<' @@ '>'"`
 	Size []int  `parser:"| '(' @Int ( ',' @Int )? ')' )?"`
 }

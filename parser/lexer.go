@@ -15,7 +15,7 @@ var reservedWords = []string{
 	"ALL", "AND", "AS", "BETWEEN", "BY", "CASE", "CAST", "CROSS", "DISTINCT", "ELSE", "END",
 	"EXCEPT", "FALSE", "FILTER", "FROM", "FULL", "GROUP", "HAVING", "IN", "INNER", "INTERSECT",
 	"INTERVAL", "IS", "JOIN", "LEFT", "LIKE", "LIMIT", "NOT", "NULL", "ON", "OR", "ORDER",
-	"OUTER", "RIGHT", "SELECT", "THEN", "TRUE", "UNION", "UNNEST", "VALUES", "WHEN", "WHERE",
+	"OUTER", "RIGHT", "SELECT", "THEN", "TRUE", "UNION", "VALUES", "WHEN", "WHERE",
 	"WINDOW", "WITH",
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/streamsql/streamsql/parser"
 	"github.com/streamsql/streamsql/planner/types"
 )
 
@@ -38,6 +39,10 @@ type AggCall struct {
 	Distinct bool
 	Filter   int
 	T        types.Type // result type
+	// At is where the call is in the SQL, for runtime errors (a SUM out of
+	// range); Origin is set when it is in a view's definition.
+	At     parser.Pos
+	Origin *Origin
 }
 
 // aggregateDef describes an aggregate function for the binder and for help.

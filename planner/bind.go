@@ -61,7 +61,7 @@ func (b *binder) bindSelect(s *parser.SelectStmt) (*relation, error) {
 			return nil, err
 		}
 		if !assignable(having.Type(), types.BOOLEAN) {
-			return nil, parser.Errorf(s.Having.Pos(), "HAVING must be a BOOLEAN condition, got %s", having.Type())
+			return nil, parser.Errorf(parser.Start(s.Having), "HAVING must be a BOOLEAN condition, got %s", having.Type())
 		}
 		having = coerce(having, types.BOOLEAN)
 	}
@@ -100,7 +100,7 @@ func (b *binder) bindCondition(e parser.Expr, sc *scope, clause string) (Expr, e
 		return nil, err
 	}
 	if !assignable(cond.Type(), types.BOOLEAN) {
-		return nil, parser.Errorf(e.Pos(), "%s must be a BOOLEAN condition, got %s", clause, cond.Type())
+		return nil, parser.Errorf(parser.Start(e), "%s must be a BOOLEAN condition, got %s", clause, cond.Type())
 	}
 	return coerce(cond, types.BOOLEAN), nil
 }
@@ -178,7 +178,7 @@ func (b *binder) aggregate(s *parser.SelectStmt, input Node, sc *scope, items []
 	aggs := make([]AggCall, len(collector.refs))
 	aggNamesOut := make([]string, len(collector.refs))
 	for i, r := range collector.refs {
-		call := AggCall{Kind: r.kind, Arg: -1, Filter: -1, Distinct: r.distinct, T: r.t}
+		call := AggCall{Kind: r.kind, Arg: -1, Filter: -1, Distinct: r.distinct, T: r.t, At: r.at}
 		if r.arg != nil {
 			call.Arg, call.ArgType = slot(r.arg, exprName(r.arg, fmt.Sprintf("arg$%d", i))), r.arg.Type()
 		}

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -26,6 +27,7 @@ type aggCollector struct {
 // output column.
 type aggRef struct {
 	index    int
+	at       parser.Pos
 	kind     AggKind
 	arg      Expr // nil for COUNT(*)
 	distinct bool
@@ -280,7 +282,7 @@ func (b *binder) bindCase(e *parser.CaseExpr, sc *scope, ctx exprContext) (Expr,
 				return nil, err
 			}
 		} else if !assignable(cond.Type(), types.BOOLEAN) {
-			return nil, parser.Errorf(w.Cond.Pos(), "WHEN expects a BOOLEAN condition, got %s", cond.Type())
+			return nil, parser.Errorf(parser.Start(w.Cond), "WHEN expects a BOOLEAN condition, got %s", cond.Type())
 		}
 		res, err := b.bindExpr(w.Result, sc, ctx)
 		if err != nil {
@@ -352,7 +354,32 @@ func (b *binder) call(name string, args []Expr, at parser.Pos) (Expr, error) {
 		}
 		return nil, parser.Errorf(at, "no function matches %s%s: %s %v", f.Name, typeList(argTypes), f.Name, err)
 	}
+	if err := checkConstantPattern(f.Name, args); err != nil {
+		return nil, parser.Errorf(at, "%v", err)
+	}
 	return &Call{Func: f.Name, Args: args, T: t, At: at}, nil
+}
+
+// checkConstantPattern reports a bad LIKE or regular expression pattern
+// written as a literal now, rather than on every row at run time.
+func checkConstantPattern(fn string, args []Expr) error {
+	if len(args) < 2 {
+		return nil
+	}
+	lit, ok := args[1].(*Literal)
+	if !ok || lit.Value.Kind() != types.KindString {
+		return nil
+	}
+	switch fn {
+	case "LIKE", "NOT LIKE":
+		_, err := likeToRegexp(lit.Value.AsString())
+		return err
+	case "REGEXP_EXTRACT":
+		if _, err := regexp.Compile(lit.Value.AsString()); err != nil {
+			return fmt.Errorf("bad regular expression %s: %v", parser.QuoteString(lit.Value.AsString()), regexpProblem(err))
+		}
+	}
+	return nil
 }
 
 func (b *binder) bindCall(e *parser.CallExpr, sc *scope, ctx exprContext) (Expr, error) {
@@ -406,7 +433,7 @@ func (b *binder) bindCoalesce(e *parser.CallExpr, args []Expr) (Expr, error) {
 	for i, a := range args {
 		c, ok := types.Common(t, a.Type())
 		if !ok {
-			return nil, parser.Errorf(e.Args[i].Pos(), "COALESCE arguments mix %s and %s", t, a.Type())
+			return nil, parser.Errorf(parser.Start(e.Args[i]), "COALESCE arguments mix %s and %s", t, a.Type())
 		}
 		t = c
 	}
@@ -429,7 +456,7 @@ func (b *binder) bindAggregate(agg *aggregateDef, e *parser.CallExpr, sc *scope,
 		return nil, parser.Errorf(e.At, "aggregate functions are not allowed in %s", ctx.clause)
 	}
 	inner := exprContext{clause: "aggregate arguments"}
-	ref := &aggRef{kind: agg.kind, distinct: e.Distinct}
+	ref := &aggRef{kind: agg.kind, distinct: e.Distinct, at: e.At}
 	switch {
 	case e.Star && agg.kind != AggCount:
 		return nil, parser.Errorf(e.At, "%s(*) is not allowed; * is only allowed in COUNT(*)", agg.Name)
@@ -444,7 +471,7 @@ func (b *binder) bindAggregate(agg *aggregateDef, e *parser.CallExpr, sc *scope,
 		}
 		t, err := agg.result(arg.Type())
 		if err != nil {
-			return nil, parser.Errorf(e.Args[0].Pos(), "%v", err)
+			return nil, parser.Errorf(parser.Start(e.Args[0]), "%v", err)
 		}
 		if arg.Type().Kind == types.KindNull {
 			arg = coerce(arg, types.BIGINT)
@@ -460,7 +487,7 @@ func (b *binder) bindAggregate(agg *aggregateDef, e *parser.CallExpr, sc *scope,
 			return nil, err
 		}
 		if !assignable(f.Type(), types.BOOLEAN) {
-			return nil, parser.Errorf(e.Filter.Pos(), "FILTER (WHERE ...) expects a BOOLEAN condition, got %s", f.Type())
+			return nil, parser.Errorf(parser.Start(e.Filter), "FILTER (WHERE ...) expects a BOOLEAN condition, got %s", f.Type())
 		}
 		ref.filter = coerce(f, types.BOOLEAN)
 	}

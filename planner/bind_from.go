@@ -56,13 +56,20 @@ func (s *scope) resolve(ref *parser.ColumnRef) (int, error) {
 		matches = append(matches, c.table+"."+c.name)
 	}
 	switch {
+	case len(matches) > 1 && matches[0] == matches[len(matches)-1]:
+		return -1, parser.Errorf(ref.At, "column %q is ambiguous (%s has %d columns named %s)", ref.Column.Name,
+			strings.TrimSuffix(matches[0], "."+ref.Column.Name), len(matches), ref.Column.Name)
 	case len(matches) > 1:
 		return -1, parser.Errorf(ref.At, "column %q is ambiguous (it could be %s)", ref.Column.Name, strings.Join(matches, " or "))
 	case found >= 0:
 		return found, nil
 	}
 	if ref.Table != nil && !s.hasTable(ref.Table.Name) {
-		return -1, parser.Errorf(ref.At, "unknown table %q%s", ref.Table.Name, didYouMean(ref.Table.Name, s.tables()))
+		hint := didYouMean(ref.Table.Name, s.tables())
+		if hint == "" && len(s.tables()) > 0 {
+			hint = " (the FROM clause names " + strings.Join(s.tables(), ", ") + ")"
+		}
+		return -1, parser.Errorf(ref.At, "unknown table %q%s", ref.Table.Name, hint)
 	}
 	name := ref.Column.Name
 	if ref.Table != nil {
@@ -102,6 +109,14 @@ func (s *scope) tables() []string {
 
 // sourceFunctions are the table functions that read a source.
 var sourceFunctions = []string{"SOCKET", "FILE", "GENERATE_SERIES", "GENERATE_LINES"}
+
+// sourceFunctionParams names the connector option each argument becomes.
+var sourceFunctionParams = map[string][]string{
+	"SOCKET":          {"address"},
+	"FILE":            {"path"},
+	"GENERATE_SERIES": {"start", "stop", "step"},
+	"GENERATE_LINES":  {"rows", "words_per_line", "vocabulary", "seed"},
+}
 
 func (b *binder) bindFrom(item parser.FromItem) (*relation, error) {
 	switch it := item.(type) {
@@ -154,7 +169,7 @@ func (b *binder) bindTableName(it *parser.TableName) (*relation, error) {
 			}
 			return nil, fmt.Errorf("in view %q: %w", name, err)
 		}
-		return aliased(rel.node, name, it.Alias)
+		return aliased(relocate(rel.node, name, it.At), name, it.Alias)
 	}
 	if s := b.cat.Source(name); s != nil {
 		spec := &SourceSpec{Name: name, Connector: s.Connector, Options: s.Options, Columns: s.Columns, Bounded: s.Bounded}
@@ -169,6 +184,52 @@ func (b *binder) bindTableName(it *parser.TableName) (*relation, error) {
 		}
 	}
 	return nil, parser.Errorf(it.At, "unknown source or view %q%s", name, b.catalogHint(name))
+}
+
+// plural renders a count with its noun: "1 column", "2 columns".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// relocate marks the expressions of a view's plan as coming from the view:
+// each keeps where it is in the view's definition as its Origin and takes
+// the view's reference in the query (at) as its position. An expression of
+// a view inside the view keeps its innermost origin.
+func relocate(n Node, view string, at parser.Pos) Node {
+	move := func(pos parser.Pos, origin *Origin) (parser.Pos, *Origin) {
+		if origin == nil {
+			origin = &Origin{View: view, At: pos}
+		}
+		return at, origin
+	}
+	return transformUp(n, func(n Node) Node {
+		if agg, ok := n.(*Aggregate); ok {
+			m := *agg
+			m.Aggs = append([]AggCall(nil), agg.Aggs...)
+			for i := range m.Aggs {
+				m.Aggs[i].At, m.Aggs[i].Origin = move(m.Aggs[i].At, m.Aggs[i].Origin)
+			}
+			return &m
+		}
+		return mapNodeExprs(n, func(e Expr) Expr {
+			return mapExpr(e, func(x Expr) Expr {
+				switch x := x.(type) {
+				case *Call:
+					c := *x
+					c.At, c.Origin = move(x.At, x.Origin)
+					return &c
+				case *Cast:
+					c := *x
+					c.At, c.Origin = move(x.At, x.Origin)
+					return &c
+				}
+				return x
+			})
+		})
+	})
 }
 
 func (b *binder) catalogHint(name string) string {
@@ -203,7 +264,7 @@ func aliased(node Node, table string, alias *parser.TableAlias) (*relation, erro
 	}
 	schema := node.Schema()
 	if len(alias.Columns) > len(schema) {
-		return nil, parser.Errorf(alias.At, "%s has %d columns, but the alias names %d", alias.Name.Name, len(schema), len(alias.Columns))
+		return nil, parser.Errorf(alias.At, "%s has %s, but the alias names %d", alias.Name.Name, plural(len(schema), "column"), len(alias.Columns))
 	}
 	if len(alias.Columns) > 0 {
 		names := schema.Names()
@@ -290,7 +351,7 @@ func (b *binder) sourceFunction(f *parser.TableFunc) (*SourceSpec, error) {
 			return nil, err
 		}
 		conn = ConnectorSeries
-		for i, key := range []string{"start", "stop", "step"}[:len(args)] {
+		for i, key := range sourceFunctionParams[name][:len(args)] {
 			v, err := integer(i, key)
 			if err != nil {
 				return nil, err
@@ -305,7 +366,7 @@ func (b *binder) sourceFunction(f *parser.TableFunc) (*SourceSpec, error) {
 			return nil, err
 		}
 		conn = ConnectorDatagen
-		for i, key := range []string{"rows", "words_per_line", "vocabulary", "seed"}[:len(args)] {
+		for i, key := range sourceFunctionParams[name][:len(args)] {
 			v, err := integer(i, key)
 			if err != nil {
 				return nil, err
@@ -316,7 +377,17 @@ func (b *binder) sourceFunction(f *parser.TableFunc) (*SourceSpec, error) {
 	c := connectors[conn]
 	opts, err := resolveConnectorOptions(c, "source", given)
 	if err != nil {
-		return nil, parser.Errorf(f.At, "%s: %v", name, err)
+		// Point at the argument that became the bad option.
+		at := f.At
+		var oe *optionError
+		if asOptionError(err, &oe) {
+			for i, key := range sourceFunctionParams[name] {
+				if key == oe.key && i < len(f.Args) {
+					at = parser.Start(f.Args[i])
+				}
+			}
+		}
+		return nil, parser.Errorf(at, "%s: %v", name, err)
 	}
 	schema, err := c.schema(opts, nil)
 	if err != nil {
@@ -359,7 +430,7 @@ func (b *binder) bindValues(v *parser.Values) (*relation, error) {
 	colTypes := make([]types.Type, width)
 	for i, r := range v.Rows {
 		if len(r) != width {
-			return nil, parser.Errorf(r[0].Pos(), "VALUES rows must all have %d values; this one has %d", width, len(r))
+			return nil, parser.Errorf(parser.Start(r[0]), "VALUES rows must all have %d values; this one has %d", width, len(r))
 		}
 		rows[i] = make([]types.Value, width)
 		for j, e := range r {
@@ -384,7 +455,7 @@ func (b *binder) bindValues(v *parser.Values) (*relation, error) {
 		for i := range rows {
 			c, err := castValue(rows[i][j], t)
 			if err != nil {
-				return nil, parser.Errorf(v.Rows[i][j].Pos(), "%v", err)
+				return nil, parser.Errorf(parser.Start(v.Rows[i][j]), "%v", err)
 			}
 			rows[i][j] = c
 		}

@@ -1,14 +1,17 @@
 package planner
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
+	"regexp/syntax"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/streamsql/streamsql/parser"
 	"github.com/streamsql/streamsql/planner/types"
 )
 
@@ -115,14 +118,14 @@ func init() {
 			fn := func(a []types.Value) (types.Value, error) {
 				re, err := cache.get(a[1].AsString())
 				if err != nil {
-					return types.Null, fmt.Errorf("bad regular expression: %v", err)
+					return types.Null, fmt.Errorf("bad regular expression %s: %v", parser.QuoteString(a[1].AsString()), regexpProblem(err))
 				}
 				group := int64(0)
 				if len(a) > 2 {
 					group = a[2].AsInt()
 				}
 				if group < 0 || group > int64(re.NumSubexp()) {
-					return types.Null, fmt.Errorf("group %d does not exist in %q", group, a[1].AsString())
+					return types.Null, fmt.Errorf("group %d does not exist in %s", group, parser.QuoteString(a[1].AsString()))
 				}
 				m := re.FindStringSubmatchIndex(a[0].AsString())
 				if m == nil || m[2*group] < 0 {
@@ -197,6 +200,16 @@ func init() {
 			}, nil
 		},
 	})
+}
+
+// regexpProblem is what is wrong with a pattern, without the pattern that
+// regexp's error repeats.
+func regexpProblem(err error) string {
+	var syn *syntax.Error
+	if errors.As(err, &syn) {
+		return syn.Code.String()
+	}
+	return err.Error()
 }
 
 func substring(a []types.Value) (types.Value, error) {

@@ -172,7 +172,7 @@ func DefineSource(stmt *parser.CreateSourceStmt) (*SourceDef, error) {
 	if err != nil {
 		return nil, err
 	}
-	conn, opts, err := connectorFromOptions(stmt.Options, "source", stmt.At)
+	conn, opts, err := connectorFromOptions(stmt.Options, "source", stmt.Name.At)
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +190,7 @@ func DefineSink(stmt *parser.CreateSinkStmt) (*SinkDef, error) {
 	if err != nil {
 		return nil, err
 	}
-	conn, opts, err := connectorFromOptions(stmt.Options, "sink", stmt.At)
+	conn, opts, err := connectorFromOptions(stmt.Options, "sink", stmt.Name.At)
 	if err != nil {
 		return nil, err
 	}

@@ -147,7 +147,7 @@ func linesSchema(declared Schema) (Schema, error) {
 	case len(declared) == 1 && declared[0].Type.Equal(types.STRING):
 		return declared, nil
 	}
-	return nil, fmt.Errorf("format 'lines' produces one STRING column, but %d columns are declared %s", len(declared), declared)
+	return nil, fmt.Errorf("format 'lines' produces one STRING column, but %s declared: %s", plural(len(declared), "column"), declared)
 }
 
 // resolveConnectorOptions checks options against a connector's and fills in
@@ -181,6 +181,9 @@ func resolveConnectorOptions(c *connectorDef, kind string, given map[string]stri
 	}
 	for _, o := range options {
 		v, ok := given[o.name]
+		if !ok && kind == "source" && (o.name == "delimiter" || o.name == "null_literal") && !strings.EqualFold(given["format"], FormatCSV) {
+			continue // csv options mean nothing to other formats
+		}
 		if !ok {
 			if o.required {
 				return nil, fmt.Errorf("the %s %s needs the option %s", c.name, kind, o.name)

@@ -17,27 +17,34 @@ type Evaluator func(row types.Row) (types.Value, error)
 // zero, a value that does not cast, RAISE_ERROR — at the expression's place
 // in the SQL text.
 type EvalError struct {
-	Pos parser.Pos
-	Err error
+	Pos    parser.Pos
+	Origin *Origin // set when the expression is in a view's definition
+	Err    error
 }
 
-// Error renders file:line:col: message.
+// Error renders file:line:col: message; for an expression of a view, the
+// position is where the query names the view, followed by where in the
+// view's definition the expression is.
 func (e *EvalError) Error() string {
-	if !e.Pos.IsValid() {
-		return e.Err.Error()
+	msg := e.Err.Error()
+	if e.Origin != nil {
+		msg = fmt.Sprintf("in view %q: %s (at %s, in the view's definition)", e.Origin.View, msg, e.Origin.At)
 	}
-	return e.Pos.String() + ": " + e.Err.Error()
+	if !e.Pos.IsValid() {
+		return msg
+	}
+	return e.Pos.String() + ": " + msg
 }
 
 // Unwrap returns the underlying error (a *RaisedError for RAISE_ERROR).
 func (e *EvalError) Unwrap() error { return e.Err }
 
-func evalErr(at parser.Pos, err error) error {
+func evalErr(at parser.Pos, origin *Origin, err error) error {
 	var already *EvalError
 	if errors.As(err, &already) {
 		return err
 	}
-	return &EvalError{Pos: at, Err: err}
+	return &EvalError{Pos: at, Origin: origin, Err: err}
 }
 
 // Compile turns a bound expression into an Evaluator.
@@ -56,7 +63,7 @@ func Compile(e Expr) (Evaluator, error) {
 		if err != nil {
 			return nil, err
 		}
-		to, at := e.T, e.At
+		to, at, origin := e.T, e.At, e.Origin
 		if e.X.Type().Equal(to) {
 			return x, nil
 		}
@@ -67,7 +74,7 @@ func Compile(e Expr) (Evaluator, error) {
 			}
 			out, err := castValue(v, to)
 			if err != nil {
-				return out, evalErr(at, err)
+				return out, evalErr(at, origin, err)
 			}
 			return out, nil
 		}, nil
@@ -109,7 +116,7 @@ func compileCall(e *Call) (Evaluator, error) {
 		return nil, err
 	}
 	scratch := make([]types.Value, len(args))
-	strict, at := f.Strict, e.At
+	strict, at, origin := f.Strict, e.At, e.Origin
 	return func(row types.Row) (types.Value, error) {
 		for i, arg := range args {
 			v, err := arg(row)
@@ -123,7 +130,7 @@ func compileCall(e *Call) (Evaluator, error) {
 		}
 		v, err := fn(scratch)
 		if err != nil {
-			return v, evalErr(at, err)
+			return v, evalErr(at, origin, err)
 		}
 		return v, nil
 	}, nil

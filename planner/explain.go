@@ -136,6 +136,9 @@ func (p *Physical) describe(op *Operator) string {
 		if len(s.Options) > 0 {
 			d += ", " + optionsString(s.Options)
 		}
+		if s.Connector == ConnectorPrint && s.Options["format"] == "" {
+			d += ", format=" + s.Format
+		}
 		return d + ")"
 	}
 	return op.Name

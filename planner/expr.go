@@ -35,11 +35,20 @@ type Literal struct {
 
 // Call applies a scalar function or operator (named by its symbol: "+",
 // "=", "NOT", "IS NULL", ...) to its arguments. At is where the call is in
-// the SQL, for runtime errors.
+// the SQL, for runtime errors; Origin is set when it comes from a view.
 type Call struct {
-	Func string
-	Args []Expr
-	T    types.Type
+	Func   string
+	Args   []Expr
+	T      types.Type
+	At     parser.Pos
+	Origin *Origin
+}
+
+// Origin says that an expression was written in a view's definition, and
+// where. The expression's own position is then where the query names the
+// view, so that an error points into the statement the user is running.
+type Origin struct {
+	View string
 	At   parser.Pos
 }
 
@@ -59,9 +68,10 @@ type Case struct {
 
 // Cast converts X to type T.
 type Cast struct {
-	X  Expr
-	T  types.Type
-	At parser.Pos
+	X      Expr
+	T      types.Type
+	At     parser.Pos
+	Origin *Origin
 }
 
 // LogicalOp is AND or OR.
@@ -110,14 +120,27 @@ func (e *Literal) String() string {
 			return "NULL"
 		}
 		return "CAST(NULL AS " + e.T.String() + ")"
-	case e.T.Kind == types.KindString:
-		return parser.QuoteString(e.Value.AsString())
-	case e.T.Kind == types.KindTimestamp:
-		return "TIMESTAMP " + parser.QuoteString(e.Value.String())
-	case e.T.Kind == types.KindInterval:
-		return "INTERVAL " + parser.QuoteString(e.Value.String())
 	}
-	return e.Value.String()
+	return literalText(e.Value)
+}
+
+// literalText renders a constant as SQL would write it.
+func literalText(v types.Value) string {
+	switch v.Kind() {
+	case types.KindString:
+		return parser.QuoteString(v.AsString())
+	case types.KindTimestamp:
+		return "TIMESTAMP " + parser.QuoteString(v.String())
+	case types.KindInterval:
+		return "INTERVAL " + parser.QuoteString(FormatDuration(v.AsInterval()))
+	case types.KindArray:
+		parts := make([]string, len(v.AsArray()))
+		for i, e := range v.AsArray() {
+			parts[i] = literalText(e)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	return v.String()
 }
 
 func (e *Call) String() string {

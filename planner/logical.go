@@ -70,7 +70,9 @@ type Unnest struct {
 
 // Aggregate groups its input by the Keys columns and computes Aggs per
 // group; its output is the keys followed by the aggregates. It holds state
-// and emits a changelog. With no Aggs it is DISTINCT.
+// and emits a changelog. With Keys but no Aggs it is DISTINCT. With no Keys
+// it is a global aggregate, whose one row exists even for an empty input
+// (and may have no columns, when pruning found none of them read).
 type Aggregate struct {
 	Input Node
 	Keys  []int
@@ -180,7 +182,7 @@ func (n *Unnest) Describe() string {
 }
 
 func (n *Aggregate) Describe() string {
-	if len(n.Aggs) == 0 {
+	if len(n.Aggs) == 0 && len(n.Keys) > 0 {
 		return "Distinct: " + strings.Join(n.keyNames(), ", ")
 	}
 	return fmt.Sprintf("Aggregate: keys=[%s] aggs=[%s]", strings.Join(n.keyNames(), ", "), strings.Join(n.aggStrings(), ", "))

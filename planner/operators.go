@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/streamsql/streamsql/parser"
 	"github.com/streamsql/streamsql/planner/types"
 )
 
@@ -324,7 +325,7 @@ func likeToRegexp(pattern string) (*regexp.Regexp, error) {
 		}
 	}
 	if escaped {
-		return nil, fmt.Errorf("LIKE pattern %q ends with an escape character", pattern)
+		return nil, fmt.Errorf("LIKE pattern %s ends with an escape character", parser.QuoteString(pattern))
 	}
 	b.WriteString(`$`)
 	return regexp.Compile(b.String())

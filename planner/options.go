@@ -413,6 +413,8 @@ func ParseRestartStrategy(s string) (RestartStrategy, error) {
 					r.Multiplier, err = strconv.ParseFloat(args[2], 64)
 					if err != nil || r.Multiplier < 1 {
 						err = fmt.Errorf("the multiplier must be a number of at least 1")
+					} else if r.Initial > r.Max {
+						err = fmt.Errorf("the initial delay %s is longer than the maximum %s", FormatDuration(r.Initial), FormatDuration(r.Max))
 					}
 				}
 			}
@@ -425,7 +427,12 @@ func ParseRestartStrategy(s string) (RestartStrategy, error) {
 
 // didYouMean suggests the closest of names to word, when one is close.
 func didYouMean(word string, names []string) string {
+	// Short names are close to too much: allow one edit up to three
+	// letters, two beyond.
 	best, bestDist := "", 3
+	if len(word) <= 3 {
+		bestDist = 2
+	}
 	for _, n := range names {
 		if d := editDistance(strings.ToLower(word), strings.ToLower(n)); d < bestDist {
 			best, bestDist = n, d

@@ -81,7 +81,8 @@ type UnnestOp struct {
 }
 
 // AggregateOp groups by Keys and computes Aggs, emitting a changelog. With
-// no Aggs it is DISTINCT. InputAppendOnly is set when its input never
+// Keys but no Aggs it is DISTINCT; with no Keys it is a global aggregate,
+// which has its one row even for an empty input. InputAppendOnly is set when its input never
 // retracts, which lets MIN and MAX keep only the current extreme.
 type AggregateOp struct {
 	Keys            []int
@@ -166,7 +167,7 @@ func (b *physicalBuilder) lower(n Node) int {
 			par, part = 1, Partition{Kind: Gather}
 		}
 		name := "GroupAggregate"
-		if len(x.Aggs) == 0 {
+		if len(x.Aggs) == 0 && len(x.Keys) > 0 {
 			name = "Distinct"
 		}
 		return b.add(&Operator{Name: name, Parallelism: par, Stateful: true, Schema: x.Schema(), AppendOnly: false,

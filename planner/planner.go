@@ -61,6 +61,8 @@ func (p *Planner) Plan(stmt parser.Stmt, settings map[string]string) (*Plan, err
 			kind := ""
 			if p.cat.Source(s.Sink.Name) != nil {
 				kind = "; it is a source, and INSERT writes to a sink"
+			} else if p.cat.View(s.Sink.Name) != nil {
+				kind = "; it is a view, and INSERT writes to a sink"
 			}
 			return nil, parser.Errorf(s.Sink.At, "unknown sink %q%s", s.Sink.Name, kind)
 		}
@@ -89,6 +91,13 @@ func (p *Planner) plan(stmt parser.Stmt, query *parser.SelectStmt, opts Options,
 	logical, err := optimize(node)
 	if err != nil {
 		return nil, err
+	}
+	if sink.Format == FormatCSV && sink.Connector != ConnectorPrint {
+		for _, c := range logical.Schema() {
+			if c.Type.Kind == types.KindArray {
+				return nil, parser.Errorf(query.At, "sink %q writes csv, which cannot hold column %q of type %s; use format 'json'", sink.Name, c.Name, c.Type)
+			}
+		}
 	}
 	physical := buildPhysical(logical, sink, opts.Parallelism)
 	plan := &Plan{Stmt: stmt, Options: opts, Schema: logical.Schema(), Logical: logical, Physical: physical,

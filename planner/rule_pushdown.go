@@ -3,10 +3,15 @@ package planner
 // pushDownFilters moves filters toward the sources, so fewer rows flow
 // through the plan.
 //
-//	Filter(c, Filter(d, x))     ⇒ Filter(c AND d, x)
+//	Filter(c, Filter(d, x))     ⇒ Filter(d AND c, x)               d first: it guards c (WHERE qty <> 0 below 100 / qty)
 //	Filter(c, Project(e, x))    ⇒ Project(e, Filter(c[e], x))      the columns c reads are not volatile
-//	Filter(c, Unnest(a, x))     ⇒ Unnest(a, Filter(c', x))         for the conjuncts c' not reading the element
-//	Filter(c, Aggregate(k, x))  ⇒ Aggregate(k, Filter(c', x))      for the conjuncts c' reading only keys, not volatile
+//	Filter(c, Unnest(a, x))     ⇒ Unnest(a, Filter(c', x))         for the conjuncts c' not reading the element, not volatile
+//	Filter(c, Aggregate(k, x))  ⇒ Aggregate(k, Filter(c', x))      for the conjuncts c' reading only keys, not volatile, k not empty
+//
+// Volatile conjuncts (RAISE_ERROR, NOW) stay where they are: below an
+// UNNEST they would also run for rows whose array is empty, and fail a job
+// that would not have failed. A global aggregate (no keys) always emits its
+// row, so nothing moves below it: HAVING FALSE must still remove that row.
 func pushDownFilters(n Node) Node {
 	children := n.Children()
 	if len(children) > 0 {
@@ -22,7 +27,7 @@ func pushDownFilters(n Node) Node {
 	}
 	switch in := f.Input.(type) {
 	case *Filter:
-		merged := &Filter{Input: in.Input, Cond: conjoin(append(conjuncts(f.Cond), conjuncts(in.Cond)...))}
+		merged := &Filter{Input: in.Input, Cond: conjoin(append(conjuncts(in.Cond), conjuncts(f.Cond)...))}
 		return pushDownFilters(merged)
 	case *Project:
 		used := map[int]bool{}
@@ -43,12 +48,15 @@ func pushDownFilters(n Node) Node {
 		return splitFilter(f, in, func(c Expr) (Expr, bool) {
 			used := map[int]bool{}
 			columnsUsed(c, used)
-			if used[elem] {
+			if used[elem] || isVolatile(c) {
 				return nil, false
 			}
 			return remapColumns(c, mapping), true
 		})
 	case *Aggregate:
+		if len(in.Keys) == 0 {
+			return f
+		}
 		mapping := map[int]int{}
 		for out, k := range in.Keys {
 			mapping[out] = k

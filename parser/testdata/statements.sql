@@ -77,3 +77,5 @@ STOP JOB 'job-1';
 STOP JOB 'job-1' WITH SAVEPOINT;
 SELECT a /* inline comment */ FROM t -- trailing comment
 ;
+SELECT CAST('1 min' AS INTERVAL), unnest FROM UNNEST(SPLIT('a b', ' '));
+CREATE SOURCE timings (d INTERVAL, name STRING) WITH (connector = 'file', path = 't.csv', format = 'csv');

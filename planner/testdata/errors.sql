@@ -10,7 +10,7 @@ SELECT /* ERROR "^unknown column \"w.lin\" \\(did you mean \"line\"\\?\\)$" */ w
 SELECT /* ERROR "^unknown column \"x\"$" */ x
 SELECT /* ERROR "^column \"line\" is ambiguous \\(it could be words.line or t.line\\)$" */ line FROM words CROSS JOIN UNNEST(SPLIT(line, ' ')) AS t(line)
 SELECT /* ERROR "^unknown table \"x\" \\(did you mean \"s\"\\?\\)$" */ x.line FROM words AS s
-SELECT /* ERROR "^unknown table \"words\"$" */ words.line FROM words AS w
+SELECT /* ERROR "^unknown table \"words\" \\(the FROM clause names w\\)$" */ words.line FROM words AS w
 SELECT /* ERROR "^unknown table \"nope\"$" */ nope.* FROM words
 SELECT /* ERROR "^unknown function LOWR \\(did you mean \"LOWER\"\\?\\)$" */ LOWR(line) FROM words
 SELECT /* ERROR "^unknown function FROBNICATE$" */ FROBNICATE(1)
@@ -99,24 +99,24 @@ SELECT url FROM clicks GROUP BY url HAVING /* ERROR "^HAVING must be a BOOLEAN c
 -- FROM items
 SELECT * FROM /* ERROR "^SOCKET takes one argument: SOCKET\\('host:port'\\)$" */ SOCKET()
 SELECT * FROM SOCKET(/* ERROR "^SOCKET: the address must be a STRING, got BIGINT$" */ 9100)
-SELECT * FROM /* ERROR "^SOCKET: bad value 'localhost' for address: expected host:port, e.g. 'localhost:9100'$" */ SOCKET('localhost')
-SELECT * FROM /* ERROR "^SOCKET: bad value 'localhost:99999' for address: port \"99999\" is not a number from 1 to 65535$" */ SOCKET('localhost:99999')
+SELECT * FROM SOCKET(/* ERROR "^SOCKET: bad value 'localhost' for address: expected host:port, e.g. 'localhost:9100'$" */ 'localhost')
+SELECT * FROM SOCKET(/* ERROR "^SOCKET: bad value 'localhost:99999' for address: port \"99999\" is not a number from 1 to 65535$" */ 'localhost:99999')
 SELECT * FROM /* ERROR "^FILE takes one argument: FILE\\('path'\\)" */ FILE('a', 'b')
 SELECT * FROM FILE(/* ERROR "^FILE: the path must be a STRING, got NULL$" */ NULL)
-SELECT * FROM /* ERROR "^FILE: bad value ' ' for path: must not be empty$" */ FILE(' ')
+SELECT * FROM FILE(/* ERROR "^FILE: bad value ' ' for path: must not be empty$" */ ' ')
 SELECT * FROM /* ERROR "^GENERATE_SERIES takes \\(start, stop\\[, step\\]\\)$" */ GENERATE_SERIES(1)
 SELECT * FROM GENERATE_SERIES(1, /* ERROR "^GENERATE_SERIES: stop must be a BIGINT, got STRING$" */ 'a')
 SELECT * FROM GENERATE_SERIES(1, 10, /* ERROR "^GENERATE_SERIES: step must not be zero$" */ 0)
 SELECT * FROM GENERATE_SERIES(1, /* ERROR "^unknown column \"x\"$" */ x)
 SELECT * FROM GENERATE_SERIES(1, 10 /* ERROR "^division by zero$" */ / 0)
 SELECT * FROM GENERATE_SERIES(1, /* ERROR "^aggregate functions are not allowed in GENERATE_SERIES arguments$" */ COUNT(*))
-SELECT * FROM /* ERROR "^GENERATE_LINES: bad value '-1' for rows: expected a whole number of 0 or more$" */ GENERATE_LINES(-1)
+SELECT * FROM GENERATE_LINES(/* ERROR "^GENERATE_LINES: bad value '-1' for rows: expected a whole number of 0 or more$" */ -1)
 SELECT * FROM /* ERROR "^GENERATE_LINES takes \\(\\[rows" */ GENERATE_LINES(1, 2, 3, 4, 5)
 SELECT * FROM (VALUES (1, 2), (/* ERROR "^VALUES rows must all have 2 values; this one has 1$" */ 3))
 SELECT * FROM (VALUES (1), (/* ERROR "^VALUES column 1 mixes BIGINT and STRING$" */ 'a'))
 SELECT * FROM (VALUES (/* ERROR "^cannot cast 'x' to BIGINT$" */ CAST('x' AS BIGINT)))
 SELECT * FROM (VALUES (/* ERROR "^unknown column \"a\"$" */ a))
-SELECT * FROM (VALUES (1)) /* ERROR "^v has 1 columns, but the alias names 2$" */ AS v(a, b)
+SELECT * FROM (VALUES (1)) /* ERROR "^v has 1 column, but the alias names 2$" */ AS v(a, b)
 SELECT * FROM words CROSS JOIN UNNEST(/* ERROR "^UNNEST expects an ARRAY, got STRING$" */ line) AS t(w)
 SELECT * FROM words CROSS JOIN UNNEST(SPLIT(line, ' ')) /* ERROR "^UNNEST produces one column, but the alias names 2$" */ AS t(a, b)
 SELECT * FROM words /* ERROR "^JOIN ... ON is not supported yet; only CROSS JOIN UNNEST\\(...\\) is$" */ JOIN clicks ON TRUE
@@ -166,8 +166,8 @@ EXPLAIN SELECT /* ERROR "^unknown column \"nope\"" */ nope FROM words
 CREATE SOURCE s WITH (connector = /* ERROR "^unknown source connector 'kafka' \\(accepted: datagen, file, socket\\)$" */ 'kafka')
 CREATE SOURCE s WITH (connector = /* ERROR "^unknown source connector 'series' \\(accepted: datagen, file, socket\\)$" */ 'series')
 CREATE SOURCE s WITH (connector = /* ERROR "^unknown source connector 'print' \\(accepted: datagen, file, socket\\)$" */ 'print')
-/* ERROR "^a source needs WITH \\(connector = '...'\\), one of: datagen, file, socket$" */ CREATE SOURCE s WITH (path = 'x')
-/* ERROR "^the socket source needs the option address$" */ CREATE SOURCE s WITH (connector = 'socket')
+CREATE SOURCE /* ERROR "^a source needs WITH \\(connector = '...'\\), one of: datagen, file, socket$" */ s WITH (path = 'x')
+CREATE SOURCE /* ERROR "^the socket source needs the option address$" */ s WITH (connector = 'socket')
 CREATE SOURCE s WITH (connector = 'socket', address = 'localhost:1', /* ERROR "^unknown option \"adress\" for the socket source \\(did you mean \"address\"\\?\\) \\(accepted: address, max_retries, format, delimiter, header, null_literal\\)$" */ adress = 'x')
 CREATE SOURCE s WITH (connector = 'file', path = 'x', /* ERROR "^option \"path\" is given twice$" */ path = 'y')
 CREATE SOURCE s WITH (connector = 'socket', address = /* ERROR "^bad value 'nohost' for address: expected host:port, e.g. 'localhost:9100'$" */ 'nohost')
@@ -177,7 +177,7 @@ CREATE SOURCE s (a BIGINT) WITH (connector = 'file', path = 'x', format = 'csv',
 CREATE SOURCE s WITH (connector = 'file', path = 'x', format = /* ERROR "^bad value 'xml' for format: expected one of lines, csv, json$" */ 'xml')
 CREATE SOURCE s WITH (connector = 'datagen', zipf_s = /* ERROR "^bad value '1' for zipf_s: expected a number greater than 1$" */ 1)
 CREATE SOURCE /* ERROR "^source \"s\": format 'csv' needs the columns to read: CREATE SOURCE name \\(col TYPE, \\.\\.\\.\\) WITH \\(\\.\\.\\.\\)$" */ s WITH (connector = 'file', path = 'x', format = 'csv')
-CREATE SOURCE /* ERROR "^source \"s\": format 'lines' produces one STRING column, but 1 columns are declared \\[a BIGINT\\]$" */ s (a BIGINT) WITH (connector = 'file', path = 'x')
+CREATE SOURCE /* ERROR "^source \"s\": format 'lines' produces one STRING column, but 1 column declared: \\[a BIGINT\\]$" */ s (a BIGINT) WITH (connector = 'file', path = 'x')
 CREATE SOURCE /* ERROR "^source \"s\": column \"t\": csv cannot hold ARRAY<STRING>$" */ s (t ARRAY<STRING>) WITH (connector = 'file', path = 'x', format = 'csv')
 CREATE SOURCE s (a BIGINT, /* ERROR "^column \"a\" is declared twice$" */ a STRING) WITH (connector = 'file', path = 'x', format = 'csv')
 CREATE SOURCE s (a /* ERROR "^unknown type FOO" */ FOO) WITH (connector = 'file', path = 'x', format = 'csv')
@@ -185,4 +185,12 @@ CREATE SINK s WITH (connector = /* ERROR "^unknown sink connector 'socket' \\(ac
 CREATE SINK s WITH (connector = 'file', path = 'x', format = /* ERROR "^bad value 'lines' for format: expected one of changelog, csv, json$" */ 'lines')
 CREATE SINK s WITH (connector = 'print', /* ERROR "^unknown option \"path\" for the print sink \\(accepted: format\\)$" */ path = 'x')
 CREATE SINK s WITH (connector = 'blackhole', /* ERROR "^unknown option \"format\" for the blackhole sink \\(accepted: none\\)$" */ format = 'csv')
-/* ERROR "^the file sink needs the option path$" */ CREATE SINK s WITH (connector = 'file')
+CREATE SINK /* ERROR "^the file sink needs the option path$" */ s WITH (connector = 'file')
+SELECT 1 WITH (restart = /* ERROR "^bad value 'exponential-delay\\(10s, 1s, 2\\)' for restart: the initial delay 10s is longer than the maximum 1s$" */ 'exponential-delay(10s, 1s, 2)')
+INSERT INTO /* ERROR "^unknown sink \"counts\"; it is a view, and INSERT writes to a sink$" */ counts SELECT line FROM words
+INSERT INTO out /* ERROR "^sink \"out\" writes csv, which cannot hold column \"tags\" of type ARRAY<STRING>; use format 'json'$" */ SELECT tags FROM clicks
+SELECT url /* ERROR "^LIKE pattern 'x\\\\' ends with an escape character$" */ LIKE 'x\' FROM clicks
+SELECT /* ERROR "^bad regular expression '\\(': missing closing \\)$" */ REGEXP_EXTRACT(url, '(') FROM clicks
+SELECT /* ERROR "^column \"a\" is ambiguous \\(s has 2 columns named a\\)$" */ a FROM (SELECT 1 AS a, 2 AS a) AS s
+SELECT AVG(/* ERROR "^AVG expects a numeric argument, got BOOLEAN$" */ url > 'a') FROM clicks
+SELECT CAST('1 min' AS INTERVAL), unnest FROM UNNEST(SPLIT('a b', ' ')) WHERE /* ERROR "^WHERE must be a BOOLEAN condition, got STRING$" */ unnest || 'x'
