@@ -21,6 +21,7 @@ import (
 // RaisedError is what RAISE_ERROR(msg) fails with; Msg is the user's text.
 type RaisedError struct{ Msg string }
 
+// Error returns the user's message.
 func (e *RaisedError) Error() string { return e.Msg }
 
 var nowFunc = time.Now

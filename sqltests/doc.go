@@ -17,10 +17,19 @@
 // runs a statement (or a query) that must fail with that message; positions
 // count from the first line of the SQL.
 //
-//	source <name> <lines|csv|json> [(<column> <TYPE>, ...)]
+//	source <name> <lines|csv|json> [(<column> <TYPE>, ...)] [WITH (<option> = <value>, ...)]
 //	<a record per line; <blank> stands for an empty line>
 //
-// writes the records to a file and creates a FILE source reading it.
+// writes the records to a file and creates a FILE source reading it, with
+// any further connector options (delimiter, header, null_literal, ...).
+//
+//	file contents
+//	$TMP/<path>
+//	----
+//	<the file's lines>
+//
+// compares a file a sink wrote. In all SQL, $TMP is the test's temporary
+// directory, for file sinks and FILE('$TMP/...').
 //
 //	query changelog [rowsort]
 //	<SELECT>

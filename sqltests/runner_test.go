@@ -190,6 +190,14 @@ func (fr *fileRunner) run(r *record) (out []string, ok bool) {
 			return []string{"<no error>"}, true
 		}
 		return []string{err.Error()}, true
+	case "file contents":
+		// file <path under $TMP>: the contents a sink wrote
+		data, err := os.ReadFile(filepath.Join(fr.dir, strings.TrimPrefix(r.sql(), "$TMP/")))
+		if err != nil {
+			t.Errorf("%s: %v", r.where(fr.name), err)
+			return nil, false
+		}
+		return strings.Split(strings.TrimSuffix(string(data), "\n"), "\n"), true
 	case "query changelog", "query table":
 		changes, err := fr.query(r.sql(), "1")
 		if err != nil {
@@ -224,7 +232,7 @@ func (fr *fileRunner) run(r *record) (out []string, ok bool) {
 }
 
 func (fr *fileRunner) exec(sql string) error {
-	stmts, err := parser.ParseScript("", sql)
+	stmts, err := parser.ParseScript("", strings.ReplaceAll(sql, "$TMP", fr.dir))
 	if err != nil {
 		return err
 	}
@@ -258,7 +266,10 @@ func (fr *fileRunner) source(r *record) error {
 		return fmt.Errorf("want: source <name> <lines|csv|json> [(<column> <TYPE>, ...)]")
 	}
 	name, format := r.directive[1], r.directive[2]
-	columns := strings.Join(r.directive[3:], " ")
+	columns, with, _ := strings.Cut(strings.Join(r.directive[3:], " "), "WITH (")
+	if with != "" {
+		with = ", " + strings.TrimSuffix(strings.TrimSpace(with), ")")
+	}
 	data := make([]string, len(r.body))
 	for i, l := range r.body {
 		if l == "<blank>" {
@@ -270,8 +281,8 @@ func (fr *fileRunner) source(r *record) error {
 	if err := os.WriteFile(path, []byte(strings.Join(data, "\n")+"\n"), 0o644); err != nil {
 		return err
 	}
-	return fr.exec(fmt.Sprintf("CREATE SOURCE %s %s WITH (connector = 'file', path = %s, format = '%s')",
-		name, columns, parser.QuoteString(path), format))
+	return fr.exec(fmt.Sprintf("CREATE SOURCE %s %s WITH (connector = 'file', path = %s, format = '%s'%s)",
+		name, columns, parser.QuoteString(path), format, with))
 }
 
 // finalTable applies changes and renders the rows sorted, as [v1, v2].
