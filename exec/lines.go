@@ -42,7 +42,9 @@ func (lr *lineReader) next() ([]byte, error) {
 		chunk, err := lr.r.ReadSlice('\n')
 		lr.offset += int64(len(chunk))
 		if !tooLong {
-			if len(lr.buf)+len(chunk) > lr.max+1 {
+			// Hold at most the limit plus a \r\n; beyond that the line is
+			// too long whatever ends it, and the rest is only skipped.
+			if len(lr.buf)+len(chunk) > lr.max+2 {
 				tooLong, lr.buf = true, lr.buf[:0]
 			} else {
 				lr.buf = append(lr.buf, chunk...)
@@ -51,22 +53,24 @@ func (lr *lineReader) next() ([]byte, error) {
 		switch {
 		case err == nil:
 			lr.line++
-			if tooLong {
-				return nil, errLineTooLong
-			}
-			return trimEOL(lr.buf), nil
+			return lr.finish(tooLong)
 		case errors.Is(err, bufio.ErrBufferFull):
 			continue
 		case errors.Is(err, io.EOF) && (len(lr.buf) > 0 || tooLong):
 			lr.line++
-			if tooLong {
-				return nil, errLineTooLong
-			}
-			return trimEOL(lr.buf), nil
+			return lr.finish(tooLong)
 		default:
 			return nil, err
 		}
 	}
+}
+
+func (lr *lineReader) finish(tooLong bool) ([]byte, error) {
+	line := trimEOL(lr.buf)
+	if tooLong || len(line) > lr.max {
+		return nil, errLineTooLong
+	}
+	return line, nil
 }
 
 func trimEOL(b []byte) []byte {
