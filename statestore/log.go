@@ -1,0 +1,92 @@
+package statestore
+
+import (
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// A source log keeps what a non-replayable source (a socket) received,
+// durably and before it is processed, so that after a failure the records
+// since the last checkpoint can be read again. Each source subtask (op,
+// subtask) has its own log of records numbered from 1.
+
+// AppendLog appends records with sequence numbers first, first+1, ... and
+// returns once they are synced to disk.
+func (s *Store) AppendLog(op, subtask uint32, first uint64, records [][]byte) error {
+	wb := s.db.NewWriteBatch()
+	defer wb.Cancel()
+	for i, r := range records {
+		if err := wb.Set(logKey(op, subtask, first+uint64(i)), frame(flagValue, r)); err != nil {
+			return err
+		}
+	}
+	if err := wb.Flush(); err != nil {
+		return err
+	}
+	return s.db.Sync()
+}
+
+// ReadLog calls fn, in order, with every record numbered after after.
+func (s *Store) ReadLog(op, subtask uint32, after uint64, fn func(seq uint64, rec []byte) error) error {
+	return s.db.View(func(txn *badger.Txn) error {
+		prefix := logPrefix(op, subtask)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
+		defer it.Close()
+		for it.Seek(logKey(op, subtask, after+1)); it.ValidForPrefix(prefix); it.Next() {
+			seq := parseLogSeq(it.Item().Key())
+			err := it.Item().Value(func(v []byte) error {
+				_, payload, err := unframe(v)
+				if err != nil {
+					return fmt.Errorf("source log record %d: %w", seq, err)
+				}
+				return fn(seq, payload)
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// LastLogSeq returns the number of the newest record in the log, or 0.
+func (s *Store) LastLogSeq(op, subtask uint32) (uint64, error) {
+	var last uint64
+	err := s.db.View(func(txn *badger.Txn) error {
+		prefix := logPrefix(op, subtask)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, Reverse: true})
+		defer it.Close()
+		it.Seek(logKey(op, subtask, ^uint64(0)))
+		if it.ValidForPrefix(prefix) {
+			last = parseLogSeq(it.Item().Key())
+		}
+		return nil
+	})
+	return last, err
+}
+
+// TrimLog deletes the records numbered up to upto: a completed checkpoint
+// covers them.
+func (s *Store) TrimLog(op, subtask uint32, upto uint64) error {
+	wb := s.db.NewWriteBatch()
+	defer wb.Cancel()
+	err := s.db.View(func(txn *badger.Txn) error {
+		prefix := logPrefix(op, subtask)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+		defer it.Close()
+		for it.Rewind(); it.ValidForPrefix(prefix); it.Next() {
+			if parseLogSeq(it.Item().Key()) > upto {
+				break
+			}
+			if err := wb.Delete(it.Item().KeyCopy(nil)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return wb.Flush()
+}

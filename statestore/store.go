@@ -1,0 +1,520 @@
+package statestore
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// Format names the layout of keys.go; a store written in another format is
+// refused rather than misread.
+const Format = "streamsql-state/1"
+
+// ErrLocked is returned (wrapped) by Open when another process holds the
+// store.
+var ErrLocked = errors.New("state is in use by another process")
+
+// Meta describes a completed checkpoint.
+type Meta struct {
+	ID    int64     `json:"id"`
+	Taken time.Time `json:"taken"`
+	// Duration is from the trigger to completion.
+	Duration time.Duration `json:"duration"`
+	// Bytes and Entries are what this checkpoint wrote: only the keys that
+	// changed since the one before.
+	Bytes   int64 `json:"bytes"`
+	Entries int64 `json:"entries"`
+	// Fingerprint identifies the plan whose state this is.
+	Fingerprint string `json:"fingerprint"`
+	Savepoint   bool   `json:"savepoint,omitempty"`
+	// Positions are the sources' positions, by a name the caller chooses.
+	Positions map[string][]byte `json:"positions,omitempty"`
+	// Info is anything else the caller wants to keep with the checkpoint.
+	Info map[string]string `json:"info,omitempty"`
+}
+
+// Store keeps one job's checkpoints in a Badger database. It is safe for
+// concurrent use; one process at a time may open a directory.
+type Store struct {
+	dir  string
+	db   *badger.DB
+	lock *os.File
+
+	mu          sync.Mutex
+	checkpoints []Meta // completed, oldest first
+	abandoned   map[int64]bool
+	nextID      int64
+}
+
+// Open opens (or creates) the store in dir, with permissions 0700 for the
+// directory and 0600 for files, and takes its lock.
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("state directory: %w", err)
+	}
+	lock, err := acquireLock(dir)
+	if err != nil {
+		return nil, err
+	}
+	opts := badger.DefaultOptions(filepath.Join(dir, "db")).
+		WithLogger(nil).
+		WithMemTableSize(16 << 20).
+		WithNumMemtables(2).
+		WithNumLevelZeroTables(2).
+		WithNumLevelZeroTablesStall(8).
+		WithBlockCacheSize(8 << 20).
+		WithValueLogFileSize(64 << 20).
+		WithNumCompactors(2).
+		WithCompactL0OnClose(true)
+	db, err := badger.Open(opts)
+	if err != nil {
+		releaseLock(lock)
+		return nil, fmt.Errorf("opening state in %s: %w", dir, err)
+	}
+	s := &Store{dir: dir, db: db, lock: lock, abandoned: map[int64]bool{}}
+	if err := s.load(); err != nil {
+		db.Close()
+		releaseLock(lock)
+		return nil, err
+	}
+	restrictPermissions(dir)
+	return s, nil
+}
+
+// Dir returns the store's directory.
+func (s *Store) Dir() string { return s.dir }
+
+// Close closes the database and releases the lock.
+func (s *Store) Close() error {
+	err := s.db.Close()
+	restrictPermissions(s.dir)
+	releaseLock(s.lock)
+	return err
+}
+
+// load checks the format and reads the checkpoint list.
+func (s *Store) load() error {
+	return s.db.Update(func(txn *badger.Txn) error {
+		item, err := txn.Get(formatKey())
+		switch {
+		case errors.Is(err, badger.ErrKeyNotFound):
+			if err := txn.Set(formatKey(), []byte(Format)); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		default:
+			v, err := item.ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			if string(v) != Format {
+				return fmt.Errorf("%s holds state in format %q, but this version reads %q: %w", s.dir, v, Format, ErrCorrupt)
+			}
+		}
+		if item, err := txn.Get(nextIDKey()); err == nil {
+			v, err := item.ValueCopy(nil)
+			if err != nil || len(v) != 8 {
+				return fmt.Errorf("%s: the next checkpoint id: %w", s.dir, ErrCorrupt)
+			}
+			s.nextID = int64(binary.BigEndian.Uint64(v))
+		}
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{kindCheckpoint}, PrefetchValues: true})
+		defer it.Close()
+		latest := int64(0)
+		for it.Rewind(); it.Valid(); it.Next() {
+			id, ok := parseIDKey(it.Item().Key(), kindCheckpoint)
+			if !ok {
+				return fmt.Errorf("%s: a checkpoint key: %w", s.dir, ErrCorrupt)
+			}
+			v, err := it.Item().ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			m, err := decodeMeta(v)
+			if err != nil {
+				return fmt.Errorf("%s: checkpoint %d: %w", s.dir, id, err)
+			}
+			s.checkpoints = append(s.checkpoints, m)
+			s.nextID = max(s.nextID, id+1)
+			latest = id
+		}
+		s.nextID = max(s.nextID, 1)
+		ab := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{kindAbandoned}})
+		defer ab.Close()
+		for ab.Rewind(); ab.Valid(); ab.Next() {
+			if id, ok := parseIDKey(ab.Item().Key(), kindAbandoned); ok {
+				s.abandoned[id] = true
+			}
+		}
+		// Checkpoints begun after the latest completed one were cut short
+		// by the end of the last process: their entries do not count.
+		for id := latest + 1; id < s.nextID; id++ {
+			if !s.abandoned[id] {
+				s.abandoned[id] = true
+				if err := txn.Set(abandonedKey(id), nil); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+func decodeMeta(v []byte) (Meta, error) {
+	var m Meta
+	_, payload, err := unframe(v)
+	if err != nil {
+		return m, err
+	}
+	if err := json.Unmarshal(payload, &m); err != nil {
+		return m, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	return m, nil
+}
+
+// Checkpoints returns the completed checkpoints, oldest first.
+func (s *Store) Checkpoints() []Meta {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Meta(nil), s.checkpoints...)
+}
+
+// Latest returns the newest completed checkpoint.
+func (s *Store) Latest() (Meta, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.checkpoints) == 0 {
+		return Meta{}, false
+	}
+	return s.checkpoints[len(s.checkpoints)-1], true
+}
+
+// Checkpoint returns the completed checkpoint id.
+func (s *Store) Checkpoint(id int64) (Meta, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range s.checkpoints {
+		if m.ID == id {
+			return m, true
+		}
+	}
+	return Meta{}, false
+}
+
+// Begin starts writing a checkpoint with a new id. The id is recorded
+// before anything is written, so that the entries of a checkpoint that
+// never completes (the process died) are never mistaken for another's.
+func (s *Store) Begin() (*Writer, error) {
+	s.mu.Lock()
+	id := s.nextID
+	s.nextID++
+	s.mu.Unlock()
+	err := s.db.Update(func(txn *badger.Txn) error {
+		return txn.Set(nextIDKey(), binary.BigEndian.AppendUint64(nil, uint64(id+1)))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Writer{store: s, id: id, batch: s.db.NewWriteBatch()}, nil
+}
+
+// Writer writes one checkpoint. Entries become visible all at once, when
+// Commit writes the checkpoint's Meta; until then (and forever, if the
+// process dies first) readers do not see them.
+type Writer struct {
+	store   *Store
+	id      int64
+	batch   *badger.WriteBatch
+	mu      sync.Mutex
+	bytes   int64
+	entries int64
+	err     error
+	done    bool
+}
+
+// ID returns the checkpoint's id.
+func (w *Writer) ID() int64 { return w.id }
+
+// Put records key's new value in operator op's state.
+func (w *Writer) Put(op uint32, key, value []byte) {
+	w.set(stateKey(op, key, w.id), frame(flagValue, value))
+}
+
+// Delete records that key is gone from operator op's state.
+func (w *Writer) Delete(op uint32, key []byte) {
+	w.set(stateKey(op, key, w.id), frame(flagTombstone, nil))
+}
+
+func (w *Writer) set(k, v []byte) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err != nil || w.done {
+		return
+	}
+	w.bytes += int64(len(k) + len(v))
+	w.entries++
+	w.err = w.batch.Set(k, v)
+}
+
+// Commit makes the checkpoint visible: the entries are flushed and synced,
+// then the Meta is written, which is what makes it complete.
+func (w *Writer) Commit(m Meta) (Meta, error) {
+	w.mu.Lock()
+	if w.done {
+		w.mu.Unlock()
+		return m, errors.New("checkpoint already committed or aborted")
+	}
+	w.done = true
+	err := w.err
+	w.mu.Unlock()
+	if err != nil {
+		w.batch.Cancel()
+		return m, err
+	}
+	if err := w.batch.Flush(); err != nil {
+		return m, err
+	}
+	m.ID, m.Bytes, m.Entries = w.id, w.bytes, w.entries
+	payload, err := json.Marshal(m)
+	if err != nil {
+		return m, err
+	}
+	s := w.store
+	// The entries must be on disk before the Meta that makes them count.
+	if err := s.db.Sync(); err != nil {
+		return m, err
+	}
+	// A checkpoint begun before this one and not completed never will be.
+	prev, _ := s.Latest()
+	if err := s.db.Update(func(txn *badger.Txn) error {
+		for id := prev.ID + 1; id < w.id; id++ {
+			s.mu.Lock()
+			known := s.abandoned[id]
+			s.abandoned[id] = true
+			s.mu.Unlock()
+			if !known {
+				if err := txn.Set(abandonedKey(id), nil); err != nil {
+					return err
+				}
+			}
+		}
+		return txn.Set(checkpointKey(w.id), frame(flagValue, payload))
+	}); err != nil {
+		return m, err
+	}
+	if err := s.db.Sync(); err != nil {
+		return m, err
+	}
+	s.mu.Lock()
+	s.checkpoints = append(s.checkpoints, m)
+	sort.Slice(s.checkpoints, func(i, j int) bool { return s.checkpoints[i].ID < s.checkpoints[j].ID })
+	s.mu.Unlock()
+	return m, nil
+}
+
+// Abort gives the checkpoint up. What it wrote stays invisible and is
+// removed by a later compaction.
+func (w *Writer) Abort() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.done {
+		return
+	}
+	w.done = true
+	w.batch.Cancel()
+	s := w.store
+	s.mu.Lock()
+	s.abandoned[w.id] = true
+	s.mu.Unlock()
+	// If this write fails, the next Open marks the checkpoint abandoned.
+	s.db.Update(func(txn *badger.Txn) error { return txn.Set(abandonedKey(w.id), nil) })
+}
+
+// Load calls fn with every key and value of operator op's state as of
+// checkpoint id, in key order. The slices are valid only during the call.
+func (s *Store) Load(id int64, op uint32, fn func(key, value []byte) error) error {
+	if _, ok := s.Checkpoint(id); !ok {
+		return fmt.Errorf("checkpoint %d does not exist", id)
+	}
+	abandoned := s.abandonedIDs()
+	return s.db.View(func(txn *badger.Txn) error {
+		prefix := statePrefix(op)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 256})
+		defer it.Close()
+		var current []byte // the key whose version was chosen
+		chosen := false
+		for it.Rewind(); it.Valid(); it.Next() {
+			_, key, version, err := parseStateKey(it.Item().Key())
+			if err != nil {
+				return fmt.Errorf("state of operator %d: %w", op, err)
+			}
+			if chosen && bytes.Equal(key, current) {
+				continue // an older version of a key already decided
+			}
+			if version > id || abandoned[version] {
+				continue
+			}
+			current, chosen = append(current[:0], key...), true
+			err = it.Item().Value(func(v []byte) error {
+				flag, payload, err := unframe(v)
+				if err != nil {
+					return fmt.Errorf("state of operator %d written by checkpoint %d: %w", op, version, err)
+				}
+				if flag == flagTombstone {
+					return nil
+				}
+				return fn(key, payload)
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Store) abandonedIDs() map[int64]bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make(map[int64]bool, len(s.abandoned))
+	for id := range s.abandoned {
+		ids[id] = true
+	}
+	return ids
+}
+
+// Retain keeps the newest n completed checkpoints and forgets the rest,
+// then removes the entries no retained checkpoint reads.
+func (s *Store) Retain(n int) error {
+	s.mu.Lock()
+	var drop []Meta
+	if len(s.checkpoints) > n {
+		drop = append(drop, s.checkpoints[:len(s.checkpoints)-n]...)
+		s.checkpoints = append([]Meta(nil), s.checkpoints[len(s.checkpoints)-n:]...)
+	}
+	s.mu.Unlock()
+	if len(drop) > 0 {
+		err := s.db.Update(func(txn *badger.Txn) error {
+			for _, m := range drop {
+				if err := txn.Delete(checkpointKey(m.ID)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return s.compact()
+}
+
+// compact deletes state entries that no retained checkpoint reads: for
+// each key, the versions older than the newest one visible to the oldest
+// retained checkpoint, that one too if it is a deletion, and the versions
+// of abandoned checkpoints, whose markers then go. Versions newer than the
+// latest completed checkpoint belong to one being written and stay.
+func (s *Store) compact() error {
+	s.mu.Lock()
+	if len(s.checkpoints) == 0 {
+		s.mu.Unlock()
+		return nil
+	}
+	oldest := s.checkpoints[0].ID
+	limit := s.checkpoints[len(s.checkpoints)-1].ID
+	s.mu.Unlock()
+	abandoned := s.abandonedIDs()
+	wb := s.db.NewWriteBatch()
+	defer wb.Cancel()
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{kindState}})
+		defer it.Close()
+		var current []byte
+		baseSeen := false
+		for it.Rewind(); it.Valid(); it.Next() {
+			k := it.Item().KeyCopy(nil)
+			_, key, version, err := parseStateKey(k)
+			if err != nil {
+				return err
+			}
+			if !bytes.Equal(key, current) {
+				current, baseSeen = append(current[:0], key...), false
+			}
+			switch {
+			case version > limit && !abandoned[version]:
+				// a checkpoint in progress: not ours to judge
+			case abandoned[version]:
+				err = wb.Delete(k)
+			case version > oldest:
+				// read by a retained checkpoint newer than the oldest
+			case !baseSeen:
+				// the version the oldest retained checkpoint reads; a
+				// deletion there reads as nothing and can go
+				baseSeen = true
+				if isTombstone(it.Item()) {
+					err = wb.Delete(k)
+				}
+			default:
+				err = wb.Delete(k)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := wb.Flush(); err != nil {
+		return err
+	}
+	// The abandoned checkpoints' entries are gone; so can their markers.
+	return s.db.Update(func(txn *badger.Txn) error {
+		for id := range abandoned {
+			if id <= limit {
+				if err := txn.Delete(abandonedKey(id)); err != nil {
+					return err
+				}
+				s.mu.Lock()
+				delete(s.abandoned, id)
+				s.mu.Unlock()
+			}
+		}
+		return nil
+	})
+}
+
+func isTombstone(item *badger.Item) bool {
+	tomb := false
+	item.Value(func(v []byte) error {
+		flag, _, err := unframe(v)
+		tomb = err == nil && flag == flagTombstone
+		return nil
+	})
+	return tomb
+}
+
+// Destroy deletes every checkpoint and all state, keeping the store open
+// and usable (a job that FINISHED leaves nothing to resume from).
+func (s *Store) Destroy() error {
+	s.mu.Lock()
+	s.checkpoints = nil
+	s.mu.Unlock()
+	for _, prefix := range [][]byte{{kindCheckpoint}, {kindState}, {kindLog}} {
+		if err := s.db.DropPrefix(prefix); err != nil {
+			return err
+		}
+	}
+	return nil
+}
