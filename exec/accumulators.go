@@ -161,8 +161,22 @@ func (a *avgAcc) result() types.Value {
 	if a.n == 0 {
 		return types.Null
 	}
-	intSum := float64(a.hi)*(1<<64) + float64(a.lo)
-	return types.Float((intSum + a.floatSum) / float64(a.n))
+	return types.Float((int128ToFloat(a.hi, a.lo) + a.floatSum) / float64(a.n))
+}
+
+// int128ToFloat converts the two's-complement hi·2⁶⁴ + lo to a float. A
+// negative value is negated first: converting its halves separately would
+// round lo up to 2⁶⁴ and cancel hi out.
+func int128ToFloat(hi int64, lo uint64) float64 {
+	if hi >= 0 {
+		return float64(hi)*(1<<64) + float64(lo)
+	}
+	nlo := ^lo + 1
+	nhi := ^uint64(hi)
+	if nlo == 0 {
+		nhi++
+	}
+	return -(float64(nhi)*(1<<64) + float64(nlo))
 }
 
 // extremeAcc keeps MIN (sign 1) or MAX (sign -1) of an input that never

@@ -1,6 +1,8 @@
 package exec
 
 import (
+	"math"
+
 	"github.com/streamsql/streamsql/planner"
 	"github.com/streamsql/streamsql/planner/types"
 )
@@ -130,7 +132,7 @@ func (a *aggregate) output(out *Batch, row types.Row, results []types.Value) typ
 	nk := len(a.spec.Keys)
 	r := out.NewRow(nk + len(a.spec.Aggs))
 	for j, k := range a.spec.Keys {
-		r[j] = row[k]
+		r[j] = canonicalKey(row[k])
 	}
 	if results != nil {
 		copy(r[nk:], results)
@@ -141,6 +143,22 @@ func (a *aggregate) output(out *Batch, row types.Row, results []types.Value) typ
 		r[nk+j] = acc.result()
 	}
 	return r
+}
+
+// canonicalKey returns the one value that stands for a group's key when
+// several values are the same key: 0.0 for -0.0, one NaN for all. A group's
+// -U must repeat its +I, whichever of the equal values updated it.
+func canonicalKey(v types.Value) types.Value {
+	if v.Kind() != types.KindFloat {
+		return v
+	}
+	switch f := v.AsFloat(); {
+	case f == 0:
+		return types.Float(0)
+	case math.IsNaN(f):
+		return types.Float(math.NaN())
+	}
+	return v
 }
 
 // Finish gives a global aggregate (no GROUP BY) over an input that had no

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -210,31 +211,48 @@ func (d *jsonDecoder) decode(rec string, row types.Row) error {
 	if !isObject {
 		return fmt.Errorf("expected a JSON object, got %s", jsonKind(raw))
 	}
-	if dec.More() {
-		return fmt.Errorf("more than one JSON value on the line")
+	if rest := strings.TrimSpace(rec[dec.InputOffset():]); rest != "" {
+		return fmt.Errorf("unexpected %s after the JSON object", parser.QuoteString(short(rest)))
 	}
 	for i := range row {
 		row[i] = types.Null
 	}
+	// A field whose name is exactly a column's wins; the others match a
+	// column that no exact name took, ignoring case, in name order.
+	set := make([]bool, len(row))
+	var loose []string
 	for k, v := range obj {
 		i, ok := d.index[k]
 		if !ok {
-			for name, j := range d.index {
-				if strings.EqualFold(name, k) {
-					i, ok = j, true
-					break
-				}
-			}
-		}
-		if !ok {
+			loose = append(loose, k)
 			continue
 		}
-		val, err := jsonValue(v, d.cols[i].Type)
-		if err != nil {
-			return fmt.Errorf("field %q: %v", k, err)
+		if err := d.set(row, i, k, v); err != nil {
+			return err
 		}
-		row[i] = val
+		set[i] = true
 	}
+	sort.Strings(loose)
+	for _, k := range loose {
+		for i, c := range d.cols {
+			if !set[i] && strings.EqualFold(c.Name, k) {
+				if err := d.set(row, i, k, obj[k]); err != nil {
+					return err
+				}
+				set[i] = true
+				break
+			}
+		}
+	}
+	return nil
+}
+
+func (d *jsonDecoder) set(row types.Row, i int, field string, v any) error {
+	val, err := jsonValue(v, d.cols[i].Type)
+	if err != nil {
+		return fmt.Errorf("field %q: %v", field, err)
+	}
+	row[i] = val
 	return nil
 }
 

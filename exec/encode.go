@@ -110,13 +110,19 @@ type jsonEncoder struct {
 
 func newJSONEncoder(names []string) *jsonEncoder {
 	e := &jsonEncoder{}
-	seen := map[string]int{"op": 1}
+	taken := map[string]bool{"op": true}
+	for _, n := range names {
+		taken[n] = true
+	}
+	used := map[string]bool{"op": true}
 	for _, n := range names {
 		key := n
-		if seen[n] > 0 {
-			key = n + "$" + strconv.Itoa(seen[n]+1)
+		for i := 2; used[key]; i++ {
+			if candidate := n + "$" + strconv.Itoa(i); !taken[candidate] && !used[candidate] {
+				key = candidate
+			}
 		}
-		seen[n]++
+		used[key] = true
 		e.keys = append(e.keys, append(appendJSONString(nil, key), ':'))
 	}
 	return e

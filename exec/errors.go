@@ -31,6 +31,9 @@ type ErrorPolicy struct {
 // NewErrorPolicy returns the policy for mode; dead letters go to
 // dir/dead_letter.jsonl.
 func NewErrorPolicy(mode planner.OnError, dir string, log *slog.Logger) *ErrorPolicy {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return &ErrorPolicy{mode: mode, log: log, deadLetterPath: filepath.Join(dir, "dead_letter.jsonl")}
 }
 

@@ -123,7 +123,9 @@ func (j *Job) run(kill, stop context.Context) error {
 		}
 		j.errors.Close()
 	}()
-	j.transition(JobRunning, nil)
+	if !j.stopped.Load() {
+		j.transition(JobRunning, nil)
+	}
 	g, gctx := errgroup.WithContext(kill)
 	gstop, cancelStop := context.WithCancel(stop)
 	defer cancelStop()

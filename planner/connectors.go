@@ -41,6 +41,8 @@ type connOption struct {
 	// lower marks a case-insensitive value, kept in lower case so that
 	// the planner and the runtime compare it as written here.
 	lower bool
+	// boolean marks a true/false value, kept as "true" or "false".
+	boolean bool
 }
 
 type connectorDef struct {
@@ -61,7 +63,7 @@ var lineColumn = Schema{{Name: "line", Type: types.STRING}}
 var recordOptions = []connOption{
 	{name: "format", def: FormatLines, check: oneOf(FormatLines, FormatCSV, FormatJSON), lower: true},
 	{name: "delimiter", def: ",", check: singleChar},
-	{name: "header", def: "false", check: isBool},
+	{name: "header", def: "false", check: isBool, boolean: true},
 	{name: "null_literal", def: ""},
 }
 
@@ -200,6 +202,10 @@ func resolveConnectorOptions(c *connectorDef, kind string, given map[string]stri
 			if err := o.check(v); err != nil {
 				return nil, &optionError{key: o.name, value: true, err: fmt.Errorf("bad value '%s' for %s: %v", v, o.name, err)}
 			}
+		}
+		if o.boolean {
+			b, _ := strconv.ParseBool(v)
+			v = strconv.FormatBool(b) // 'TRUE', 't', '1' all read as true
 		}
 		out[o.name] = v
 	}
