@@ -18,6 +18,10 @@ type accumulator interface {
 	add(v types.Value) error
 	retract(v types.Value) error
 	result() types.Value
+	// appendState and readState save and load the accumulator in a
+	// checkpoint (accumulator_state.go).
+	appendState(b []byte) []byte
+	readState(r *stateReader)
 }
 
 var errSumOverflow = errors.New("SUM is out of range for BIGINT")

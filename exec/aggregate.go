@@ -21,6 +21,9 @@ type aggregate struct {
 	// emit as -U.
 	prev     []types.Value
 	sawInput bool
+	// dirty holds the groups changed (or deleted) since the last snapshot:
+	// checkpoints write only those.
+	dirty map[string]struct{}
 }
 
 // group is one key's state. The key itself is the map key; output rows
@@ -31,7 +34,8 @@ type group struct {
 }
 
 func newAggregate(spec *planner.AggregateOp) *aggregate {
-	return &aggregate{spec: spec, groups: map[string]*group{}, prev: make([]types.Value, len(spec.Aggs))}
+	return &aggregate{spec: spec, groups: map[string]*group{}, prev: make([]types.Value, len(spec.Aggs)),
+		dirty: map[string]struct{}{}}
 }
 
 func (a *aggregate) Open(ctx *OperatorContext) error {
@@ -68,6 +72,9 @@ func (a *aggregate) Process(in, out *Batch) error {
 		}
 		if err := a.update(g, row, accumulate); err != nil {
 			return err
+		}
+		if _, ok := a.dirty[string(a.keyBuf)]; !ok {
+			a.dirty[string(a.keyBuf)] = struct{}{}
 		}
 		switch {
 		case g.rows <= 0:
@@ -143,6 +150,52 @@ func (a *aggregate) output(out *Batch, row types.Row, results []types.Value) typ
 		r[nk+j] = acc.result()
 	}
 	return r
+}
+
+// sawInputKey keeps, for a global aggregate, that input has been seen, so
+// that a restored job does not emit the empty-input row at its end.
+var sawInputKey = []byte{metaKeyPrefix, 's'}
+
+// Snapshot implements Stateful: each changed group's row count and
+// accumulators under its encoded key, and deletions for removed groups.
+func (a *aggregate) Snapshot(_ int64, w StateWriter) error {
+	var buf []byte
+	for k := range a.dirty {
+		g, ok := a.groups[k]
+		if !ok {
+			w.Delete([]byte(k))
+			continue
+		}
+		buf = appendVarint(buf[:0], g.rows)
+		for _, acc := range g.accs {
+			buf = acc.appendState(buf)
+		}
+		w.Put([]byte(k), buf)
+	}
+	clear(a.dirty)
+	if a.sawInput && len(a.spec.Keys) == 0 {
+		w.Put(sawInputKey, []byte{1})
+	}
+	return nil
+}
+
+// Restore implements Stateful.
+func (a *aggregate) Restore(key, value []byte) error {
+	if string(key) == string(sawInputKey) {
+		a.sawInput = true
+		return nil
+	}
+	g := a.newGroup()
+	r := &stateReader{s: string(value)}
+	g.rows = r.varint()
+	for _, acc := range g.accs {
+		acc.readState(r)
+	}
+	if r.err != nil || len(r.s) != 0 {
+		return errCorrupt
+	}
+	a.groups[string(key)] = g
+	return nil
 }
 
 // canonicalKey returns the one value that stands for a group's key when

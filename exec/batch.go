@@ -13,6 +13,10 @@ const MaxBatchRows = 1024
 type Batch struct {
 	Kinds []types.RowKind
 	Rows  []types.Row
+	// RecordIDs, set by sources, identify each row's input record across
+	// runs (a line number, a log sequence number), so that a record that
+	// makes the job fail can be set aside on the next run.
+	RecordIDs []uint64
 	// arena backs the rows made by NewRow: one allocation for many rows.
 	arena []types.Value
 }

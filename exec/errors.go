@@ -2,6 +2,7 @@ package exec
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -45,7 +46,9 @@ func (p *ErrorPolicy) Handle(where, record string, err error) error {
 	if where != "" {
 		err = fmt.Errorf("%s: %w", where, err)
 	}
-	if p == nil || p.mode == planner.OnErrorFail {
+	var raised *planner.RaisedError
+	if p == nil || p.mode == planner.OnErrorFail || errors.As(err, &raised) {
+		// RAISE_ERROR is there to fail the job, whatever on_error says.
 		return err
 	}
 	n := p.skipped.Add(1)

@@ -2,18 +2,15 @@ package exec
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/streamsql/streamsql/planner"
+	"github.com/streamsql/streamsql/statestore"
 )
 
 // JobState is a job's state (SPEC §5).
@@ -43,6 +40,20 @@ func (s JobState) Terminal() bool { return s == JobCanceled || s == JobFailed ||
 // flight and flush its sinks before it is killed.
 const drainTimeout = 5 * time.Second
 
+// Testing holds knobs that tests turn to exercise checkpoints and
+// recovery on small inputs. The zero value changes nothing.
+type Testing struct {
+	// BatchRows caps the rows of a source batch (default MaxBatchRows), so
+	// that a small input spans many batches and checkpoints.
+	BatchRows int
+	// CheckpointEveryBatch asks for a checkpoint after every source batch
+	// (when the job checkpoints at all).
+	CheckpointEveryBatch bool
+	// FailAfterRecords makes the job fail once, after its sources have
+	// read this many records.
+	FailAfterRecords int64
+}
+
 // Job is a running (or ended) query.
 type Job struct {
 	ID   string
@@ -51,25 +62,32 @@ type Job struct {
 	SQL  string
 	Plan *planner.Plan
 
-	log    *slog.Logger
-	env    SinkEnv
-	errors *ErrorPolicy
+	log     *slog.Logger
+	env     SinkEnv
+	errors  *ErrorPolicy
+	testing Testing
 
-	mu      sync.Mutex
-	state   JobState
-	err     error
-	started time.Time
-	ended   time.Time
+	mu         sync.Mutex
+	state      JobState
+	err        error
+	started    time.Time
+	ended      time.Time
+	restarts   int
+	restores   int              // runs that resumed from a checkpoint
+	checkpoint *statestore.Meta // the latest completed
+	coord      *coordinator     // of the running attempt, if it checkpoints
+	store      *statestore.Store
 
 	recordsIn  atomic.Int64
 	recordsOut atomic.Int64
+	injected   atomic.Bool
 
 	stop      context.CancelFunc // ask sources to end; the job drains
 	stopped   atomic.Bool
 	kill      context.CancelFunc
 	done      chan struct{}
 	detached  bool
-	announced atomic.Bool
+	savepoint atomic.Bool // the job stops after a savepoint: keep its state
 }
 
 // JobInfo is a snapshot of a job for SHOW JOBS.
@@ -81,16 +99,26 @@ type JobInfo struct {
 	RecordsIn  int64
 	RecordsOut int64
 	BadRecords int64
-	Err        error
-	SQL        string
-	Detached   bool
+	Restarts   int
+	// Restores counts the runs that resumed from a checkpoint.
+	Restores int
+	// LastCheckpoint is the latest completed checkpoint, if any.
+	LastCheckpoint *statestore.Meta
+	Err            error
+	SQL            string
+	Detached       bool
 }
 
-func newJob(id, sql string, plan *planner.Plan, env SinkEnv, log *slog.Logger) *Job {
-	j := &Job{ID: id, Name: plan.JobName, SQL: sql, Plan: plan, env: env, done: make(chan struct{})}
+func newJob(id, sql string, plan *planner.Plan, env SinkEnv, log *slog.Logger, hooks Testing) *Job {
+	j := &Job{ID: id, Name: plan.JobName, SQL: sql, Plan: plan, env: env, testing: hooks, done: make(chan struct{})}
 	j.log = log.With("job", plan.JobName)
-	j.errors = NewErrorPolicy(plan.Options.OnError, filepath.Join(plan.Options.StateDir, plan.JobName), j.log)
+	j.errors = NewErrorPolicy(plan.Options.OnError, j.stateDir(), j.log)
 	return j
+}
+
+// stateDir is where the job's checkpoints and dead letters live.
+func (j *Job) stateDir() string {
+	return filepath.Join(j.Plan.Options.StateDir, j.Plan.JobName)
 }
 
 // start runs the job in the background.
@@ -109,47 +137,13 @@ func (j *Job) start(parent context.Context) {
 	}()
 }
 
-// run builds the tasks and runs them until they all end or one fails.
-func (j *Job) run(kill, stop context.Context) error {
-	tasks, sinks, err := j.build()
-	if err != nil {
-		return err
-	}
-	defer func() {
-		for _, s := range sinks {
-			if err := s.Close(); err != nil {
-				j.log.Warn("closing sink", "error", err)
-			}
-		}
-		j.errors.Close()
-	}()
-	if !j.stopped.Load() {
-		j.transition(JobRunning, nil)
-	}
-	g, gctx := errgroup.WithContext(kill)
-	gstop, cancelStop := context.WithCancel(stop)
-	defer cancelStop()
-	context.AfterFunc(gctx, cancelStop) // a failure stops the sources too
-	for _, t := range tasks {
-		t := t
-		g.Go(func() error {
-			err := t.run(gctx, gstop)
-			if err != nil && !errors.Is(err, context.Canceled) {
-				j.log.Debug("task failed", "task", t.name, "error", err)
-			}
-			return err
-		})
-	}
-	return g.Wait()
-}
-
 func (j *Job) finish(err error) {
 	switch {
 	case err == nil && j.stopped.Load():
 		j.transition(JobCanceled, nil)
 	case err == nil:
 		j.transition(JobFinished, nil)
-	case j.stopped.Load() && errors.Is(err, context.Canceled):
+	case j.stopped.Load() && isCanceled(err):
 		j.transition(JobCanceled, nil)
 	default:
 		j.transition(JobFailed, err)
@@ -194,6 +188,33 @@ func (j *Job) Cancel() {
 	}()
 }
 
+// StopWithSavepoint takes a checkpoint, kept whatever the retention
+// option says, and then cancels the job, so that a later run with the same
+// job_name resumes exactly there.
+func (j *Job) StopWithSavepoint() (statestore.Meta, error) {
+	j.mu.Lock()
+	coord := j.coord
+	j.mu.Unlock()
+	if coord == nil || j.State() != JobRunning {
+		return statestore.Meta{}, fmt.Errorf("job %s is not running with checkpoints (set checkpoint_interval); use CANCEL JOB", j.ID)
+	}
+	done := make(chan error, 1)
+	coord.request(checkpointRequest{savepoint: true, done: done})
+	select {
+	case err := <-done:
+		if err != nil {
+			return statestore.Meta{}, err
+		}
+	case <-j.done:
+		return statestore.Meta{}, fmt.Errorf("job %s ended before the savepoint completed", j.ID)
+	}
+	j.savepoint.Store(true)
+	meta := j.Info().LastCheckpoint
+	j.Cancel()
+	<-j.done
+	return *meta, nil
+}
+
 // Done is closed when the job has ended.
 func (j *Job) Done() <-chan struct{} { return j.done }
 
@@ -220,6 +241,24 @@ func (j *Job) Err() error {
 	return j.err
 }
 
+// Checkpoints returns the job's completed checkpoints, oldest first, while
+// its state is open.
+func (j *Job) Checkpoints() []statestore.Meta {
+	j.mu.Lock()
+	store := j.store
+	j.mu.Unlock()
+	if store == nil {
+		return nil
+	}
+	return store.Checkpoints()
+}
+
+func (j *Job) checkpointCompleted(m statestore.Meta) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.checkpoint = &m
+}
+
 // Info returns a snapshot of the job.
 func (j *Job) Info() JobInfo {
 	j.mu.Lock()
@@ -229,7 +268,8 @@ func (j *Job) Info() JobInfo {
 		end = j.ended
 	}
 	info := JobInfo{ID: j.ID, Name: j.Name, State: j.state, Started: j.started, RecordsIn: j.recordsIn.Load(),
-		RecordsOut: j.recordsOut.Load(), BadRecords: j.errors.Skipped(), SQL: j.SQL, Detached: j.detached}
+		RecordsOut: j.recordsOut.Load(), BadRecords: j.errors.Skipped(), Restarts: j.restarts, Restores: j.restores,
+		LastCheckpoint: j.checkpoint, SQL: j.SQL, Detached: j.detached}
 	if !j.started.IsZero() {
 		info.Uptime = end.Sub(j.started)
 	}
@@ -237,117 +277,4 @@ func (j *Job) Info() JobInfo {
 		info.Err = j.err
 	}
 	return info
-}
-
-// chain is operators that run together in one task: each after the first
-// reads only the one before, with the same parallelism.
-type chain struct {
-	ops   []*planner.Operator
-	tasks []*task
-}
-
-// build turns the physical plan into tasks connected by edges.
-func (j *Job) build() ([]*task, []Sink, error) {
-	ops := j.Plan.Physical.Operators
-	chainOf := make([]*chain, len(ops))
-	var chains []*chain
-	for _, op := range ops {
-		if len(op.Inputs) == 1 {
-			in := op.Inputs[0]
-			up := ops[in.From]
-			if _, isSink := up.Spec.(*planner.SinkOp); in.Partition.Kind == planner.Forward && up.Parallelism == op.Parallelism && !isSink {
-				c := chainOf[in.From]
-				c.ops = append(c.ops, op)
-				chainOf[op.ID] = c
-				continue
-			}
-		}
-		c := &chain{ops: []*planner.Operator{op}}
-		chains = append(chains, c)
-		chainOf[op.ID] = c
-	}
-	var all []*task
-	var sinks []Sink
-	for _, c := range chains {
-		par := c.ops[0].Parallelism
-		names := make([]string, len(c.ops))
-		for i, op := range c.ops {
-			names[i] = op.Name
-		}
-		for i := 0; i < par; i++ {
-			t := &task{name: fmt.Sprintf("%s (%d/%d)", strings.Join(names, " -> "), i+1, par), job: j}
-			for _, op := range c.ops {
-				switch spec := op.Spec.(type) {
-				case *planner.SourceOp:
-					env := sourceEnv{name: spec.Source.Name, errors: j.errors, log: j.log}
-					src, err := newSource(spec.Source, env)
-					if err != nil {
-						return nil, sinks, err
-					}
-					t.source = src
-				case *planner.SinkOp:
-					s, err := newSink(j.Plan, op, j.env)
-					if err != nil {
-						return nil, sinks, err
-					}
-					t.sink = s
-					sinks = append(sinks, s)
-				default:
-					operator, err := newOperator(op)
-					if err != nil {
-						return nil, sinks, err
-					}
-					t.operators = append(t.operators, operator)
-					t.contexts = append(t.contexts, &OperatorContext{Name: op.Name, Subtask: i, Parallelism: par, Errors: j.errors})
-				}
-			}
-			c.tasks = append(c.tasks, t)
-			all = append(all, t)
-		}
-	}
-	// connect each chain's head to the chain it reads from
-	for _, c := range chains {
-		head := c.ops[0]
-		if len(head.Inputs) == 0 {
-			continue
-		}
-		in := head.Inputs[0]
-		up := chainOf[in.From]
-		outs := make([][]edge, len(up.tasks)) // outs[u][d]
-		for u := range up.tasks {
-			outs[u] = make([]edge, len(c.tasks))
-		}
-		for d, t := range c.tasks {
-			for u := range up.tasks {
-				if in.Partition.Kind == planner.Forward && u != d {
-					continue
-				}
-				e := make(edge, edgeCapacity)
-				outs[u][d] = e
-				t.inputs = append(t.inputs, e)
-			}
-		}
-		for u, ut := range up.tasks {
-			var targets []edge
-			for _, e := range outs[u] {
-				if e != nil {
-					targets = append(targets, e)
-				}
-			}
-			ut.out = newRouter(in.Partition, targets)
-		}
-	}
-	return all, sinks, nil
-}
-
-func newOperator(op *planner.Operator) (Operator, error) {
-	switch spec := op.Spec.(type) {
-	case *planner.CalcOp:
-		return newCalc(spec), nil
-	case *planner.UnnestOp:
-		return newUnnest(spec), nil
-	case *planner.AggregateOp:
-		return newAggregate(spec), nil
-	}
-	return nil, fmt.Errorf("no runtime for operator %s", op.Name)
 }

@@ -418,8 +418,11 @@ func TestJobLogsTransitions(t *testing.T) {
 	if _, err := ts.exec("SELECT 1 / (n - 2) FROM GENERATE_SERIES(1, 2) AS g(n) WITH (job_name = 'bad')"); err == nil {
 		t.Error("1 / 0 did not fail the job")
 	}
+	// SPEC §5: a failure goes RUNNING → FAILING; with no restart allowed
+	// the job then ends FAILED.
 	want = []string{"INFO Job bad (2) switched from CREATED to RUNNING",
-		"ERROR Job bad (2) switched from RUNNING to FAILED cause=test.sql:1:10: division by zero"}
+		"ERROR Job bad (2) switched from RUNNING to FAILING cause=test.sql:1:10: division by zero",
+		"ERROR Job bad (2) switched from FAILING to FAILED cause=test.sql:1:10: division by zero"}
 	if got := h.matching("Job bad "); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("logged\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}

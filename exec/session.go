@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/streamsql/streamsql/parser"
 	"github.com/streamsql/streamsql/planner"
+	"github.com/streamsql/streamsql/statestore"
 )
 
 // Config configures a Session.
@@ -26,6 +29,8 @@ type Config struct {
 	// Results, when set, receives the changes of SELECT queries instead of
 	// a print sink.
 	Results func(plan *planner.Plan) Sink
+	// Testing turns test knobs for every job of the session.
+	Testing Testing
 }
 
 // Session runs statements against a catalog and session settings, as a
@@ -62,6 +67,13 @@ func NewSession(cfg Config) (*Session, error) {
 		s.settings[k] = v
 	}
 	return s, nil
+}
+
+// SetTesting changes the test knobs for the jobs submitted from now on.
+func (s *Session) SetTesting(t Testing) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cfg.Testing = t
 }
 
 // Catalog returns the session's catalog.
@@ -177,12 +189,17 @@ func (s *Session) Execute(ctx context.Context, st parser.Statement) (*Result, er
 		<-job.Done()
 		return &Result{Message: fmt.Sprintf("job %s (%s) is %s", job.ID, job.Name, job.State())}, nil
 	case *parser.StopJobStmt:
-		if stmt.Savepoint {
-			return nil, parser.Errorf(stmt.At, "STOP JOB ... WITH SAVEPOINT needs checkpoints, which this build does not take yet; use CANCEL JOB")
-		}
 		job, err := s.findJob(stmt.Job, stmt.At)
 		if err != nil {
 			return nil, err
+		}
+		if stmt.Savepoint {
+			m, err := job.StopWithSavepoint()
+			if err != nil {
+				return nil, parser.Errorf(stmt.At, "%v", err)
+			}
+			return &Result{Message: fmt.Sprintf("job %s (%s) stopped with savepoint %d; run it again with the same job_name to resume from it",
+				job.ID, job.Name, m.ID)}, nil
 		}
 		job.Cancel()
 		<-job.Done()
@@ -202,7 +219,10 @@ func (s *Session) Submit(st parser.Statement) (*Job, error) {
 	id := strconv.Itoa(s.nextID)
 	s.mu.Unlock()
 	env := SinkEnv{Stdout: s.cfg.Stdout, Results: s.cfg.Results}
-	job := newJob(id, strings.TrimSpace(st.Text), plan, env, s.cfg.Log)
+	s.mu.Lock()
+	hooks := s.cfg.Testing
+	s.mu.Unlock()
+	job := newJob(id, strings.TrimSpace(st.Text), plan, env, s.cfg.Log, hooks)
 	s.mu.Lock()
 	s.jobs = append(s.jobs, job)
 	s.mu.Unlock()
@@ -301,8 +321,13 @@ func (s *Session) show(stmt *parser.ShowStmt) (*Result, error) {
 		r := &Result{Columns: []string{"id", "name", "state", "uptime", "records in", "records out", "bad records", "restarts", "last checkpoint"}}
 		for _, j := range s.Jobs() {
 			i := j.Info()
+			last := "-"
+			if c := i.LastCheckpoint; c != nil {
+				last = fmt.Sprintf("%d at %s", c.ID, c.Taken.Format(time.TimeOnly))
+			}
 			r.Rows = append(r.Rows, []string{i.ID, i.Name, i.State.String(), i.Uptime.Round(time.Second).String(),
-				strconv.FormatInt(i.RecordsIn, 10), strconv.FormatInt(i.RecordsOut, 10), strconv.FormatInt(i.BadRecords, 10), "0", "-"})
+				strconv.FormatInt(i.RecordsIn, 10), strconv.FormatInt(i.RecordsOut, 10), strconv.FormatInt(i.BadRecords, 10),
+				strconv.Itoa(i.Restarts), last})
 		}
 		return r, nil
 	case parser.ShowSettings:
@@ -329,9 +354,54 @@ func (s *Session) show(stmt *parser.ShowStmt) (*Result, error) {
 		sort.Slice(r.Rows, func(i, j int) bool { return r.Rows[i][0] < r.Rows[j][0] })
 		return r, nil
 	case parser.ShowCheckpoints:
-		return nil, parser.Errorf(stmt.At, "SHOW CHECKPOINTS: this build does not take checkpoints yet")
+		return s.showCheckpoints(stmt)
 	}
 	return nil, parser.Errorf(stmt.At, "unsupported SHOW")
+}
+
+// showCheckpoints lists the completed checkpoints of the session's jobs,
+// or of the job named in FOR, whose retained state it reads if the job is
+// not running here.
+func (s *Session) showCheckpoints(stmt *parser.ShowStmt) (*Result, error) {
+	r := &Result{Columns: []string{"job", "id", "taken", "size", "entries", "duration", "kind"}}
+	add := func(job string, cps []statestore.Meta) {
+		for _, c := range cps {
+			kind := "checkpoint"
+			if c.Savepoint {
+				kind = "savepoint"
+			}
+			r.Rows = append(r.Rows, []string{job, strconv.FormatInt(c.ID, 10), c.Taken.Format(time.DateTime),
+				formatBytes(c.Bytes), strconv.FormatInt(c.Entries, 10), c.Duration.Round(time.Millisecond).String(), kind})
+		}
+	}
+	seen := map[string]bool{}
+	for _, j := range s.Jobs() {
+		if (stmt.Job == "" || j.Name == stmt.Job || j.ID == stmt.Job) && !seen[j.Name] && !j.State().Terminal() {
+			seen[j.Name] = true
+			add(j.Name, j.Checkpoints())
+		}
+	}
+	if stmt.Job != "" && !seen[stmt.Job] {
+		dir := filepath.Join(s.stateDir(), stmt.Job)
+		if _, err := os.Stat(filepath.Join(dir, "db")); err != nil {
+			return nil, parser.Errorf(stmt.At, "job %s has no checkpoints in %s", parser.QuoteString(stmt.Job), s.stateDir())
+		}
+		store, err := statestore.Open(dir)
+		if err != nil {
+			return nil, parser.Errorf(stmt.At, "%v", err)
+		}
+		defer store.Close()
+		add(stmt.Job, store.Checkpoints())
+	}
+	return r, nil
+}
+
+// stateDir is the session's state_dir setting.
+func (s *Session) stateDir() string {
+	if v, ok := s.Setting("state_dir"); ok {
+		return v
+	}
+	return planner.DefaultOptions().StateDir
 }
 
 func (s *Session) describe(stmt *parser.DescribeStmt) (*Result, error) {
@@ -379,6 +449,10 @@ func describeJob(i JobInfo) *Result {
 	add("records in", strconv.FormatInt(i.RecordsIn, 10))
 	add("records out", strconv.FormatInt(i.RecordsOut, 10))
 	add("bad records", strconv.FormatInt(i.BadRecords, 10))
+	add("restarts", strconv.Itoa(i.Restarts))
+	if c := i.LastCheckpoint; c != nil {
+		add("last checkpoint", fmt.Sprintf("%d, taken %s, %s in %s", c.ID, c.Taken.Format(time.DateTime), formatBytes(c.Bytes), c.Duration.Round(time.Millisecond)))
+	}
 	if i.Err != nil {
 		add("error", i.Err.Error())
 	}

@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/streamsql/streamsql/planner"
 )
@@ -32,7 +30,10 @@ type SinkEnv struct {
 	Results func(plan *planner.Plan) Sink
 }
 
-func newSink(plan *planner.Plan, op *planner.Operator, env SinkEnv) (Sink, error) {
+// newSink returns the sink of op. With checkpointing, a file sink commits
+// its output in two phases (exactly once) and a table keeps its rows in
+// checkpoints.
+func newSink(plan *planner.Plan, op *planner.Operator, env SinkEnv, checkpointing bool) (Sink, error) {
 	spec := op.Spec.(*planner.SinkOp)
 	updating := !op.AppendOnly
 	switch spec.Connector {
@@ -47,17 +48,7 @@ func newSink(plan *planner.Plan, op *planner.Operator, env SinkEnv) (Sink, error
 		}
 		return newWriterSink(env.Stdout, newEncoder(spec.Format, op.Schema, updating), nil), nil
 	case planner.ConnectorFile:
-		path := spec.Options["path"]
-		if dir := filepath.Dir(path); dir != "" {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return nil, fmt.Errorf("sink %s: %w", spec.Name, err)
-			}
-		}
-		f, err := os.Create(path)
-		if err != nil {
-			return nil, fmt.Errorf("sink %s: %w", spec.Name, err)
-		}
-		return newWriterSink(f, newEncoder(spec.Format, op.Schema, updating), f), nil
+		return newFileSink(spec, newEncoder(spec.Format, op.Schema, updating), checkpointing)
 	}
 	return nil, fmt.Errorf("no runtime for sink connector %q", spec.Connector)
 }
@@ -121,6 +112,9 @@ func (s *writerSink) Close() error {
 }
 
 // tableSink keeps the current result and prints it when it is complete.
+// Its rows are state: restored from a checkpoint, the table printed at the
+// end of a bounded job is the whole result, not what came after the
+// restore.
 type tableSink struct {
 	table *Table
 	w     io.Writer
@@ -135,6 +129,12 @@ func (s *tableSink) Write(b *Batch) error {
 
 func (s *tableSink) Finish() error { return s.table.Render(s.w) }
 func (s *tableSink) Close() error  { return nil }
+
+// Snapshot implements Stateful.
+func (s *tableSink) Snapshot(_ int64, w StateWriter) error { return s.table.snapshot(w) }
+
+// Restore implements Stateful.
+func (s *tableSink) Restore(key, value []byte) error { return s.table.restore(key, value) }
 
 // blackholeSink discards everything (for benchmarks).
 type blackholeSink struct{}

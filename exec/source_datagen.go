@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"io"
 	"math"
 	"sort"
 	"strconv"
@@ -15,15 +16,16 @@ import (
 // Line n depends only on the seed and n, so the output is the same on every
 // run and can be resumed at any line. rows = 0 means unbounded.
 type datagenSource struct {
-	rows     int64
-	perLine  int
-	vocab    []string
-	cdf      []float64
-	seed     uint64
-	position int64 // the next line to generate
+	batchRows int
+	rows      int64
+	perLine   int
+	vocab     []string
+	cdf       []float64
+	seed      uint64
+	position  int64 // the next line to generate
 }
 
-func newDatagenSource(opts map[string]string) (*datagenSource, error) {
+func newDatagenSource(opts map[string]string, batchRows int) (*datagenSource, error) {
 	rows, err := strconv.ParseInt(opts["rows"], 10, 64)
 	if err != nil {
 		return nil, err
@@ -44,7 +46,7 @@ func newDatagenSource(opts map[string]string) (*datagenSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &datagenSource{rows: rows, perLine: perLine, seed: seed, vocab: make([]string, vocabSize), cdf: make([]float64, vocabSize)}
+	g := &datagenSource{batchRows: batchRows, rows: rows, perLine: perLine, seed: seed, vocab: make([]string, vocabSize), cdf: make([]float64, vocabSize)}
 	total := 0.0
 	for k := range g.vocab {
 		g.vocab[k] = syntheticWord(k)
@@ -100,28 +102,38 @@ func (g *datagenSource) line(buf []byte, n int64) []byte {
 	return buf
 }
 
-func (g *datagenSource) Run(ctx context.Context, emit func(*Batch) error) error {
-	var text []byte
-	ends := make([]int, 0, MaxBatchRows)
-	for ctx.Err() == nil && (g.rows == 0 || g.position < g.rows) {
-		text, ends = text[:0], ends[:0]
-		for len(ends) < MaxBatchRows && (g.rows == 0 || g.position < g.rows) {
-			text = g.line(text, g.position)
-			ends = append(ends, len(text))
-			g.position++
-		}
-		s := string(text)
-		b := NewBatch(len(ends))
-		start := 0
-		for _, end := range ends {
-			r := b.NewRow(1)
-			r[0] = types.Str(s[start:end])
-			b.Append(types.Insert, r)
-			start = end
-		}
-		if err := emit(b); err != nil {
-			return err
-		}
-	}
-	return nil
+func (g *datagenSource) Seek(pos []byte) error {
+	n, err := readCounterPos(pos)
+	g.position = int64(n)
+	return err
 }
+
+func (g *datagenSource) Fetch(ctx context.Context) (*Batch, []byte, error) {
+	if g.rows > 0 && g.position >= g.rows {
+		return nil, nil, io.EOF
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	var text []byte
+	ends := make([]int, 0, g.batchRows)
+	first := g.position
+	for len(ends) < g.batchRows && (g.rows == 0 || g.position < g.rows) {
+		text = g.line(text, g.position)
+		ends = append(ends, len(text))
+		g.position++
+	}
+	s := string(text)
+	b := NewBatch(len(ends))
+	start := 0
+	for i, end := range ends {
+		r := b.NewRow(1)
+		r[0] = types.Str(s[start:end])
+		b.Append(types.Insert, r)
+		b.RecordIDs = append(b.RecordIDs, uint64(first)+uint64(i)+1)
+		start = end
+	}
+	return b, counterPos(uint64(g.position)), nil
+}
+
+func (g *datagenSource) Close() error { return nil }

@@ -15,12 +15,28 @@ import (
 // Flink's socketTextStream. It is unbounded. When the connection drops it
 // reconnects with exponential backoff; after max_retries failed attempts in
 // a row it fails, and the job's restart strategy takes over.
+//
+// A socket cannot replay, so by itself it gives no position and lines
+// received since the last checkpoint are lost in a failure — as in Flink.
+// With the job option source_log = 'on' it appends what it receives to the
+// job's store before processing it; its position is then the log's
+// sequence number, and a restored job reads the lines after it back first.
 type socketSource struct {
 	env        sourceEnv
 	addr       string
 	maxRetries int
 	dec        decoder
 	width      int
+
+	cancel  context.CancelFunc
+	chunks  chan *recordBatcher
+	errc    chan error
+	started bool
+	lineNo  int64
+
+	replayAfter uint64 // the logged position to replay from
+	replayed    bool
+	pending     []*recordBatcher // replayed records waiting to be fetched
 }
 
 const (
@@ -36,45 +52,98 @@ func newSocketSource(spec *planner.SourceSpec, env sourceEnv, dec decoder) (*soc
 	return &socketSource{env: env, addr: spec.Options["address"], maxRetries: retries, dec: dec, width: len(spec.Columns)}, nil
 }
 
-func (s *socketSource) Run(ctx context.Context, emit func(*Batch) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	chunks := make(chan *recordBatcher, 4)
-	errc := make(chan error, 1)
-	go func() {
-		defer close(chunks)
-		if err := s.read(ctx, chunks); err != nil {
-			errc <- err
-		}
-	}()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case chunk, ok := <-chunks:
-			if !ok {
-				select {
-				case err := <-errc:
-					return err
-				default:
-					return nil
-				}
-			}
-			if err := chunk.flush(emit); err != nil {
-				return err
-			}
+func (s *socketSource) Seek(pos []byte) error {
+	if s.env.sourceLog == nil || pos == nil {
+		return nil
+	}
+	n, err := readCounterPos(pos)
+	s.replayAfter = n
+	return err
+}
+
+func (s *socketSource) Fetch(ctx context.Context) (*Batch, []byte, error) {
+	if !s.replayed {
+		s.replayed = true
+		if err := s.loadReplay(); err != nil {
+			return nil, nil, err
 		}
 	}
+	if len(s.pending) > 0 {
+		chunk := s.pending[0]
+		s.pending = s.pending[1:]
+		return chunk.build(counterPos(chunk.ids[len(chunk.ids)-1]))
+	}
+	if !s.started {
+		s.start()
+	}
+	select {
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	case err := <-s.errc:
+		return nil, nil, err
+	case chunk := <-s.chunks:
+		var pos []byte
+		if s.env.sourceLog != nil {
+			pos = counterPos(chunk.ids[len(chunk.ids)-1])
+		}
+		return chunk.build(pos)
+	}
+}
+
+// loadReplay reads the logged lines after the restored position.
+func (s *socketSource) loadReplay() error {
+	if s.env.sourceLog == nil {
+		return nil
+	}
+	chunk := s.newChunk()
+	err := s.env.sourceLog.replay(s.replayAfter, func(seq uint64, rec []byte) error {
+		chunk.add(rec, int64(seq))
+		if chunk.len() >= s.env.batchRows {
+			s.pending = append(s.pending, chunk)
+			chunk = s.newChunk()
+		}
+		return nil
+	})
+	if chunk.len() > 0 {
+		s.pending = append(s.pending, chunk)
+	}
+	if n := len(s.pending); n > 0 {
+		s.env.log.Info(fmt.Sprintf("%s: replaying the lines logged after line %d", s.env.name, s.replayAfter))
+	}
+	return err
+}
+
+func (s *socketSource) newChunk() *recordBatcher {
+	return &recordBatcher{env: s.env, dec: s.dec, width: s.width}
+}
+
+func (s *socketSource) start() {
+	s.started = true
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	s.chunks = make(chan *recordBatcher, 4)
+	s.errc = make(chan error, 1)
+	go func() {
+		if err := s.read(ctx); err != nil {
+			s.errc <- err
+		}
+	}()
+}
+
+func (s *socketSource) Close() error {
+	if s.cancel != nil {
+		s.cancel()
+	}
+	return nil
 }
 
 // read connects, reconnects, and sends the lines it reads in chunks: a
 // chunk goes out when it is full or when no more input is waiting, so a
 // line typed by hand is processed at once and a fast stream in bulk.
-func (s *socketSource) read(ctx context.Context, chunks chan<- *recordBatcher) error {
+func (s *socketSource) read(ctx context.Context) error {
 	var dialer net.Dialer
 	backoff := socketBackoffInitial
 	failures := 0
-	var lineNo int64
 	for ctx.Err() == nil {
 		conn, err := dialer.DialContext(ctx, "tcp", s.addr)
 		if err != nil {
@@ -95,7 +164,7 @@ func (s *socketSource) read(ctx context.Context, chunks chan<- *recordBatcher) e
 		s.env.log.Info(fmt.Sprintf("%s: connected", s.env.name))
 		failures, backoff = 0, socketBackoffInitial
 		stop := context.AfterFunc(ctx, func() { conn.Close() })
-		err = s.readConn(ctx, conn, chunks, &lineNo)
+		err = s.readConn(ctx, conn)
 		stop()
 		conn.Close()
 		if ctx.Err() != nil {
@@ -113,40 +182,56 @@ func (s *socketSource) read(ctx context.Context, chunks chan<- *recordBatcher) e
 }
 
 // readConn reads lines until the connection ends. It returns an error only
-// for a bad record the error policy refuses.
-func (s *socketSource) readConn(ctx context.Context, conn net.Conn, chunks chan<- *recordBatcher, lineNo *int64) error {
+// for a bad record the error policy refuses, or a log that cannot be
+// written.
+func (s *socketSource) readConn(ctx context.Context, conn net.Conn) error {
 	lr := newLineReader(conn)
-	chunk := &recordBatcher{env: s.env, dec: s.dec, width: s.width}
-	send := func() bool {
+	chunk := s.newChunk()
+	send := func() error {
 		if chunk.len() == 0 {
-			return true
+			return nil
+		}
+		if s.env.sourceLog != nil {
+			// Logged before anyone sees it, so that a failure cannot lose it.
+			first, err := s.env.sourceLog.append(chunk.records())
+			if err != nil {
+				return fmt.Errorf("%s: writing the source log: %w", s.env.name, err)
+			}
+			for i := range chunk.ids {
+				chunk.ids[i] = first + uint64(i)
+			}
 		}
 		select {
-		case chunks <- chunk:
-			chunk = &recordBatcher{env: s.env, dec: s.dec, width: s.width}
-			return true
+		case s.chunks <- chunk:
+			chunk = s.newChunk()
+			return nil
 		case <-ctx.Done():
-			return false
+			return ctx.Err()
 		}
 	}
 	for {
 		line, err := lr.next()
 		if err != nil {
 			if errors.Is(err, errLineTooLong) {
-				*lineNo++
-				if err := s.env.errors.Handle(fmt.Sprintf("%s line %d", s.env.name, *lineNo), "", err); err != nil {
+				s.lineNo++
+				if err := s.env.errors.Handle(fmt.Sprintf("%s line %d", s.env.name, s.lineNo), "", err); err != nil {
 					return err
 				}
 				continue
 			}
-			send()
+			if err := send(); err != nil && ctx.Err() == nil {
+				return err
+			}
 			return nil // EOF or a broken connection: reconnect
 		}
-		*lineNo++
-		chunk.add(line, *lineNo)
-		if chunk.full() || lr.r.Buffered() == 0 {
-			if !send() {
-				return nil
+		s.lineNo++
+		chunk.add(line, s.lineNo)
+		if chunk.len() >= s.env.batchRows || lr.r.Buffered() == 0 {
+			if err := send(); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return err
 			}
 		}
 	}

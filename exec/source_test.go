@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path/filepath"
 	"strings"
@@ -111,19 +112,15 @@ func TestSeriesSource(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.opts), func(t *testing.T) {
-			src, err := newSeriesSource(tt.opts)
+			src, err := newSeriesSource(tt.opts, MaxBatchRows)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var got []string
-			err = src.Run(context.Background(), func(b *Batch) error {
+			for _, b := range drainSource(t, src) {
 				for _, r := range b.Rows {
 					got = append(got, r[0].String())
 				}
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
 			}
 			if strings.Join(got, " ") != tt.want {
 				t.Errorf("got %v, want %s", got, tt.want)
@@ -137,22 +134,18 @@ func TestSeriesSource(t *testing.T) {
 func TestDatagenSource(t *testing.T) {
 	opts := map[string]string{"rows": "2500", "words_per_line": "3", "vocabulary": "50", "zipf_s": "1.1", "seed": "7"}
 	read := func() []string {
-		src, err := newDatagenSource(opts)
+		src, err := newDatagenSource(opts, MaxBatchRows)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var lines []string
-		err = src.Run(context.Background(), func(b *Batch) error {
+		for _, b := range drainSource(t, src) {
 			for _, r := range b.Rows {
 				if r[0].Kind() != types.KindString {
 					t.Fatalf("line %v is a %s", r[0], r[0].Kind())
 				}
 				lines = append(lines, r[0].AsString())
 			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
 		}
 		return lines
 	}
@@ -167,5 +160,21 @@ func TestDatagenSource(t *testing.T) {
 		if n := len(strings.Fields(l)); n != 3 {
 			t.Errorf("line %q has %d words, want 3", l, n)
 		}
+	}
+}
+
+// drainSource fetches every batch of a bounded source.
+func drainSource(t *testing.T, src Source) []*Batch {
+	t.Helper()
+	var out []*Batch
+	for {
+		b, _, err := src.Fetch(context.Background())
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b)
 	}
 }

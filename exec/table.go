@@ -19,6 +19,8 @@ type Table struct {
 	rows   map[string]*tableRow
 	buf    []byte
 	all    []int // every column, for encoding whole rows
+	// dirty holds the rows whose count changed since the last snapshot.
+	dirty map[string]struct{}
 }
 
 type tableRow struct {
@@ -28,7 +30,7 @@ type tableRow struct {
 
 // NewTable returns an empty table with the given columns.
 func NewTable(schema planner.Schema) *Table {
-	t := &Table{schema: schema, rows: map[string]*tableRow{}}
+	t := &Table{schema: schema, rows: map[string]*tableRow{}, dirty: map[string]struct{}{}}
 	for i := range schema {
 		t.all = append(t.all, i)
 	}
@@ -38,6 +40,9 @@ func NewTable(schema planner.Schema) *Table {
 // Apply applies one change.
 func (t *Table) Apply(kind types.RowKind, row types.Row) {
 	t.buf = appendKey(t.buf[:0], row, t.all)
+	if _, ok := t.dirty[string(t.buf)]; !ok {
+		t.dirty[string(t.buf)] = struct{}{}
+	}
 	r := t.rows[string(t.buf)]
 	if kind.IsAccumulate() {
 		if r == nil {
@@ -53,6 +58,36 @@ func (t *Table) Apply(kind types.RowKind, row types.Row) {
 	if r.count--; r.count == 0 {
 		delete(t.rows, string(t.buf))
 	}
+}
+
+// snapshot writes the rows whose count changed: the encoded row and its
+// count, or a deletion.
+func (t *Table) snapshot(w StateWriter) error {
+	var buf []byte
+	for k := range t.dirty {
+		if r, ok := t.rows[k]; ok {
+			buf = appendVarint(buf[:0], int64(r.count))
+			w.Put([]byte(k), buf)
+		} else {
+			w.Delete([]byte(k))
+		}
+	}
+	clear(t.dirty)
+	return nil
+}
+
+func (t *Table) restore(key, value []byte) error {
+	row := make(types.Row, len(t.schema))
+	if rest, err := decodeValues(string(key), row); err != nil || rest != "" {
+		return errCorrupt
+	}
+	r := &stateReader{s: string(value)}
+	n := r.varint()
+	if r.err != nil || n <= 0 {
+		return errCorrupt
+	}
+	t.rows[string(key)] = &tableRow{row: row, count: int(n)}
+	return nil
 }
 
 // Len returns the number of rows.

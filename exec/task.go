@@ -2,24 +2,48 @@ package exec
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"runtime/debug"
+	"strconv"
+
+	"github.com/streamsql/streamsql/planner"
 )
 
-// task runs one subtask of a chain of operators in its own goroutine:
-// a source or input edges at the head, operators in the middle, and a
-// router or a sink at the tail.
+// task runs one subtask of a chain of operators in its own goroutine: a
+// source or input edges at the head, operators in the middle, and a router
+// or a sink at the tail. It aligns checkpoint barriers across its inputs
+// and snapshots the state of its stateful operators and sink.
 type task struct {
 	name      string // "Source: FILE('x') -> Unnest (1/1)"
+	index     int    // in the job's task list
+	subtask   int
 	source    Source
+	sourceOp  *planner.Operator
 	inputs    []edge
 	operators []Operator
+	opSpecs   []*planner.Operator // the operators' specs, in chain order
 	contexts  []*OperatorContext
 	out       *router
 	sink      Sink
+	sinkOp    *planner.Operator
 	job       *Job
+
+	coord     *coordinator // nil without checkpoints
+	triggers  chan int64   // checkpoints to start (source tasks)
+	completed chan int64   // the latest completed checkpoint
+	// positions are the source positions of checkpoints in flight, kept
+	// to trim the source's log once they complete.
+	positions map[int64][]byte
+	restored  []byte // the source position restored from a checkpoint
+	lastPos   []byte // the source position after the last batch sent
+	resumed   bool   // the run restores a checkpoint
 }
+
+// errInjected is the failure a test asks for (Testing.FailAfterRecords).
+var errInjected = errors.New("injected failure (a test asked for it)")
 
 // run executes the task. kill aborts everything; stop asks sources to end
 // their input early, after which the job drains and finishes normally.
@@ -34,62 +58,272 @@ func (t *task) run(kill, stop context.Context) (err error) {
 			return err
 		}
 	}
+	if r, ok := t.sink.(Resumable); ok {
+		if err := r.Start(t.resumed); err != nil {
+			return err
+		}
+	}
 	if t.source != nil {
-		if err := t.source.Run(stop, func(b *Batch) error {
-			t.job.recordsIn.Add(int64(b.Len()))
-			return t.push(kill, 0, b)
-		}); err != nil {
-			return err
-		}
-		if err := kill.Err(); err != nil {
-			return err
-		}
-		return t.finish(kill)
+		defer t.source.Close()
+		return t.runSource(kill, stop)
 	}
 	return t.consume(kill)
 }
 
-// consume reads the input edges until every one has ended.
+type fetched struct {
+	batch *Batch
+	pos   []byte
+	err   error
+}
+
+// runSource reads the source and injects checkpoint barriers between its
+// batches. Reading happens in a goroutine, so that a barrier can go out
+// while the source waits for input (a quiet socket); each batch carries
+// its position, so the one recorded is that of the last batch sent.
+func (t *task) runSource(kill, stop context.Context) error {
+	fetchCtx, cancel := context.WithCancel(stop)
+	defer cancel()
+	results := make(chan fetched)
+	go func() {
+		for {
+			b, pos, err := t.source.Fetch(fetchCtx)
+			select {
+			case results <- fetched{b, pos, err}:
+			case <-fetchCtx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	t.lastPos = t.restored
+	for {
+		select {
+		case <-kill.Done():
+			return kill.Err()
+		case <-stop.Done():
+			return t.finish(kill)
+		case id := <-t.triggers:
+			t.positions[id] = t.lastPos
+			if err := t.checkpoint(kill, id, t.lastPos); err != nil {
+				return err
+			}
+		case id := <-t.completed:
+			if err := t.commit(id); err != nil {
+				return err
+			}
+		case r := <-results:
+			if errors.Is(r.err, io.EOF) || (r.err != nil && stop.Err() != nil) {
+				return t.finish(kill)
+			}
+			if r.err != nil {
+				return r.err
+			}
+			t.lastPos = r.pos
+			if err := t.pushSource(kill, r.batch); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// pushSource sends a source batch down the chain, applying the test hooks.
+func (t *task) pushSource(ctx context.Context, b *Batch) error {
+	in := t.job.recordsIn.Add(int64(b.Len()))
+	if err := t.push(ctx, 0, b); err != nil {
+		return err
+	}
+	hooks := t.job.testing
+	if hooks.FailAfterRecords > 0 && in >= hooks.FailAfterRecords && t.job.injected.CompareAndSwap(false, true) {
+		return errInjected
+	}
+	if hooks.CheckpointEveryBatch && t.coord != nil {
+		return t.checkpointNow(ctx)
+	}
+	return nil
+}
+
+// checkpointNow (a test knob) takes a checkpoint and waits for it, so that
+// every batch boundary is one a failure can resume from. The task itself
+// must inject the barrier, so it serves triggers while it waits.
+func (t *task) checkpointNow(ctx context.Context) error {
+	done := make(chan error, 1)
+	t.coord.request(checkpointRequest{done: done})
+	for {
+		select {
+		case <-done:
+			return nil // taken, or given up on: either way go on
+		case id := <-t.triggers:
+			t.positions[id] = t.lastPos
+			if err := t.checkpoint(ctx, id, t.lastPos); err != nil {
+				return err
+			}
+		case id := <-t.completed:
+			if err := t.commit(id); err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// consume reads the input edges until every one has ended. A barrier
+// blocks the input it came on until it has come on all of them (aligned
+// checkpoints): everything before it is then in the state, nothing after.
 func (t *task) consume(ctx context.Context) error {
 	open := len(t.inputs)
 	ended := make([]bool, len(t.inputs))
+	blocked := make([]bool, len(t.inputs))
+	aligning := int64(-1) // the checkpoint whose barriers are arriving
 	var cases []reflect.SelectCase
-	for open > 0 {
-		var m Message
-		var from int
-		if len(t.inputs) == 1 {
-			select {
-			case m = <-t.inputs[0]:
-			case <-ctx.Done():
-				return ctx.Err()
+	var index []int
+	aligned := func() bool {
+		for i := range t.inputs {
+			if !ended[i] && !blocked[i] {
+				return false
 			}
-		} else {
-			cases = cases[:0]
-			var index []int
-			for i, in := range t.inputs {
-				if !ended[i] {
-					cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(in)})
-					index = append(index, i)
-				}
-			}
-			cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(ctx.Done())})
-			chosen, v, _ := reflect.Select(cases)
-			if chosen == len(cases)-1 {
-				return ctx.Err()
-			}
-			m, from = v.Interface().(Message), index[chosen]
 		}
-		switch msg := m.(type) {
+		return true
+	}
+	for open > 0 {
+		cases, index = cases[:0], index[:0]
+		for i, in := range t.inputs {
+			if !ended[i] && !blocked[i] {
+				cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(in)})
+				index = append(index, i)
+			}
+		}
+		done := len(cases)
+		cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(ctx.Done())})
+		completed := len(cases)
+		cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(t.completed)})
+		chosen, v, _ := reflect.Select(cases)
+		switch chosen {
+		case done:
+			return ctx.Err()
+		case completed:
+			if err := t.commit(v.Int()); err != nil {
+				return err
+			}
+			continue
+		}
+		from := index[chosen]
+		switch msg := v.Interface().(type) {
 		case *Batch:
 			if err := t.push(ctx, 0, msg); err != nil {
 				return err
 			}
+		case Barrier:
+			switch {
+			case msg.CheckpointID < aligning:
+				continue // of a checkpoint given up on
+			case msg.CheckpointID > aligning:
+				// a newer checkpoint: the one being aligned was aborted
+				clear(blocked)
+				aligning = msg.CheckpointID
+			}
+			blocked[from] = true
 		case EndOfStream:
 			ended[from] = true
+			blocked[from] = false
 			open--
+		}
+		if aligning >= 0 && aligned() {
+			if open > 0 || anyBlocked(blocked) {
+				if err := t.checkpoint(ctx, aligning, nil); err != nil {
+					return err
+				}
+			}
+			clear(blocked)
+			aligning = -1
 		}
 	}
 	return t.finish(ctx)
+}
+
+func anyBlocked(b []bool) bool {
+	for _, x := range b {
+		if x {
+			return true
+		}
+	}
+	return false
+}
+
+// checkpoint snapshots the task's stateful operators and sink, forwards
+// the barrier and acknowledges to the coordinator. Copying the state is
+// the only pause; the coordinator writes it while the task goes on.
+func (t *task) checkpoint(ctx context.Context, id int64, pos []byte) error {
+	snap := &taskSnapshot{id: id, task: t.index, position: pos}
+	for i, op := range t.operators {
+		if s, ok := op.(Stateful); ok {
+			buf := &snapshotBuffer{}
+			if err := s.Snapshot(id, buf); err != nil {
+				snap.err = err
+			}
+			snap.state = append(snap.state, operatorState{op: t.opSpecs[i].ID, entries: buf.entries})
+		}
+	}
+	if s, ok := t.sink.(Stateful); ok {
+		buf := &snapshotBuffer{}
+		if err := s.Snapshot(id, buf); err != nil {
+			snap.err = err
+		}
+		snap.state = append(snap.state, operatorState{op: t.sinkOp.ID, entries: buf.entries})
+	}
+	if t.out != nil {
+		if err := t.out.broadcast(ctx, Barrier{CheckpointID: id}); err != nil {
+			return err
+		}
+	}
+	if t.coord != nil {
+		select {
+		case t.coord.acks <- snap:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// commit tells the sink that checkpoint id is complete, and lets a source
+// with a log forget what the checkpoint covers.
+func (t *task) commit(id int64) error {
+	if c, ok := t.sink.(Committer); ok {
+		if err := c.CommitCheckpoint(id); err != nil {
+			return err
+		}
+	}
+	pos, ok := t.positions[id]
+	for old := range t.positions {
+		if old <= id {
+			delete(t.positions, old)
+		}
+	}
+	if ok && pos != nil {
+		if s, ok := t.source.(*socketSource); ok && s.env.sourceLog != nil {
+			if n, err := readCounterPos(pos); err == nil {
+				if err := s.env.sourceLog.trim(n); err != nil {
+					t.job.log.Warn(fmt.Sprintf("%s: trimming the source log: %v", t.name, err))
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// notifyCompleted tells the task, whenever it next looks, that checkpoint
+// id is complete. Only the latest matters: committing it commits all
+// before it.
+func (t *task) notifyCompleted(id int64) {
+	replaceLatest(t.completed, id)
+}
+
+// positionKey names the task's source position in a checkpoint.
+func (t *task) positionKey() string {
+	return strconv.Itoa(t.sourceOp.ID) + "/" + strconv.Itoa(t.subtask)
 }
 
 // push runs b through the operators from index i on and hands the result

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -16,16 +17,19 @@ import (
 // sliceSource emits its batches, then ends.
 type sliceSource struct{ batches []*Batch }
 
-func (s *sliceSource) Run(ctx context.Context, emit func(*Batch) error) error {
-	for _, b := range s.batches {
-		if ctx.Err() != nil {
-			return nil
-		}
-		if err := emit(b); err != nil {
-			return err
-		}
+func (s *sliceSource) Seek([]byte) error { return nil }
+func (s *sliceSource) Close() error      { return nil }
+
+func (s *sliceSource) Fetch(ctx context.Context) (*Batch, []byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
 	}
-	return nil
+	if len(s.batches) == 0 {
+		return nil, nil, io.EOF
+	}
+	b := s.batches[0]
+	s.batches = s.batches[1:]
+	return b, nil, nil
 }
 
 // fakeOp passes rows through, calling the hooks first when they are set.

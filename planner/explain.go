@@ -61,7 +61,7 @@ func (p *Physical) write(b *strings.Builder, id int, first, rest string) {
 	if !op.AppendOnly {
 		flags = append(flags, "updating")
 	}
-	fmt.Fprintf(b, "%s%s  [%s]\n", first, p.describe(op), strings.Join(flags, " "))
+	fmt.Fprintf(b, "%s%s  [%s]\n", first, p.Describe(op), strings.Join(flags, " "))
 	for _, in := range op.Inputs {
 		childFirst, childRest := rest+"└─ ", rest+"   "
 		switch in.Partition.Kind {
@@ -86,8 +86,9 @@ func columnNames(s Schema, idx []int) []string {
 	return out
 }
 
-// describe is an operator's line: its name and what it computes.
-func (p *Physical) describe(op *Operator) string {
+// Describe is an operator's line in EXPLAIN: its name and what it
+// computes, without ids or parallelism.
+func (p *Physical) Describe(op *Operator) string {
 	var in Schema
 	if len(op.Inputs) > 0 {
 		in = p.Operators[op.Inputs[0].From].Schema

@@ -29,6 +29,9 @@ type Options struct {
 	Restore             Restore
 	Parallelism         int
 	OnError             OnError
+	// SourceLog makes SOCKET sources log what they receive, so that a
+	// restored job replays it (source_log = 'on').
+	SourceLog bool
 	// Format is how a query's results are printed: changelog, table, csv or json.
 	Format string
 }
@@ -208,6 +211,18 @@ var optionDefs = []optionDef{
 			}
 			return nil
 		}},
+	{Setting{"source_log", "off", "on: SOCKET sources log what they receive, so a restored job loses no line (needs checkpoint_interval)"},
+		func(o *Options, v string) error {
+			switch strings.ToLower(v) {
+			case "on", "true":
+				o.SourceLog = true
+			case "off", "false":
+				o.SourceLog = false
+			default:
+				return fmt.Errorf("expected 'on' or 'off'")
+			}
+			return nil
+		}},
 	{Setting{"format", "changelog", "how query results are printed: changelog, table, csv or json"},
 		func(o *Options, v string) error {
 			f := strings.ToLower(v)
@@ -308,6 +323,16 @@ func ResolveOptions(settings map[string]string, with []*parser.Option) (Options,
 		if err := applyOption(&o, opt.Key, v); err != nil {
 			return o, parser.Errorf(opt.Value.Pos(), "%v", err)
 		}
+	}
+	if o.SourceLog && o.CheckpointInterval == 0 {
+		at := parser.Pos{}
+		for _, opt := range with {
+			if opt.Key == "source_log" {
+				at = opt.At
+			}
+		}
+		// the log is trimmed by checkpoints; without them it would only grow
+		return o, parser.Errorf(at, "source_log = 'on' needs checkpoint_interval: the log is trimmed when checkpoints complete")
 	}
 	return o, nil
 }

@@ -285,7 +285,7 @@ func TestCheckSetting(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct{ key, value, err string }{
-		{"paralelism", "2", `^unknown option "paralelism" \(did you mean "parallelism"\?\) \(accepted: job_name, state_dir, checkpoint_interval, checkpoint_min_pause, checkpoint_timeout, checkpoint_retention, checkpoints_retained, restart, restore, parallelism, on_error, format\)$`},
+		{"paralelism", "2", `^unknown option "paralelism" \(did you mean "parallelism"\?\) \(accepted: job_name, state_dir, checkpoint_interval, checkpoint_min_pause, checkpoint_timeout, checkpoint_retention, checkpoints_retained, restart, restore, parallelism, on_error, source_log, format\)$`},
 		{"colour", "red", `^unknown option "colour" \(accepted: `},
 		{"job_name", "", `^bad value '' for job_name: use letters, digits, '_', '-' and '.' \(it names a directory\)$`},
 		{"job_name", "../escape", `^bad value '../escape' for job_name`},
@@ -325,7 +325,7 @@ func TestSettings(t *testing.T) {
 		}
 	}
 	want := []string{"job_name", "state_dir", "checkpoint_interval", "checkpoint_min_pause", "checkpoint_timeout",
-		"checkpoint_retention", "checkpoints_retained", "restart", "restore", "parallelism", "on_error", "format"}
+		"checkpoint_retention", "checkpoints_retained", "restart", "restore", "parallelism", "on_error", "source_log", "format"}
 	if diff := cmp.Diff(want, names); diff != "" {
 		t.Errorf("settings (-want +got):\n%s", diff)
 	}

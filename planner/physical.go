@@ -129,7 +129,10 @@ func buildPhysical(root Node, sink *SinkOp, parallelism int) *Physical {
 		part = Partition{Kind: Forward}
 	}
 	name := "Sink: " + sink.Name
-	b.add(&Operator{Name: name, Parallelism: sinkPar, Schema: in.Schema, AppendOnly: in.AppendOnly,
+	// A table keeps the result so far; a file sink, what it has written
+	// but not yet made visible.
+	stateful := sink.Format == FormatTable || sink.Connector == ConnectorFile
+	b.add(&Operator{Name: name, Parallelism: sinkPar, Stateful: stateful, Schema: in.Schema, AppendOnly: in.AppendOnly,
 		Inputs: []Input{{From: last, Partition: part}}, Spec: sink})
 	return b.plan
 }

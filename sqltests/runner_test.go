@@ -6,8 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,6 +27,10 @@ import (
 // a query that runs this long is stuck.
 const queryTimeout = time.Minute
 
+// restored counts the golden queries whose failing run resumed from a
+// checkpoint rather than from the start.
+var restored atomic.Int64
+
 func TestGolden(t *testing.T) {
 	files, err := filepath.Glob("testdata/*.test")
 	if err != nil {
@@ -33,12 +39,21 @@ func TestGolden(t *testing.T) {
 	if len(files) == 0 {
 		t.Fatal("no testdata/*.test files")
 	}
-	for _, f := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(f), ".test"), func(t *testing.T) {
-			t.Parallel()
-			runFile(t, f)
-		})
+	t.Run("files", func(t *testing.T) {
+		for _, f := range files {
+			t.Run(strings.TrimSuffix(filepath.Base(f), ".test"), func(t *testing.T) {
+				t.Parallel()
+				runFile(t, f)
+			})
+		}
+	})
+	// Most queries read a few rows: a failure halfway through still comes
+	// after a checkpoint in many of them. None would mean the restore path
+	// went untested.
+	if restored.Load() == 0 {
+		t.Error("no failing run resumed from a checkpoint")
 	}
+	t.Logf("%d golden queries failed halfway and resumed from a checkpoint", restored.Load())
 }
 
 // record is one directive of a test file with its SQL, data and expected
@@ -107,6 +122,39 @@ func (c *collector) Write(b *exec.Batch) error {
 func (c *collector) Finish() error { return nil }
 func (c *collector) Close() error  { return nil }
 
+// Snapshot implements exec.Stateful: the collector's state is how many
+// changes it holds, so that after a restore it holds each change once, as
+// an exactly-once sink would.
+func (c *collector) Snapshot(_ int64, w exec.StateWriter) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	w.Put([]byte("n"), []byte(strconv.Itoa(len(c.changes))))
+	return nil
+}
+
+// Start implements exec.Resumable: a run that restores nothing starts the
+// collection over.
+func (c *collector) Start(restored bool) error {
+	if !restored {
+		c.mu.Lock()
+		c.changes = nil
+		c.mu.Unlock()
+	}
+	return nil
+}
+
+// Restore implements exec.Stateful.
+func (c *collector) Restore(key, value []byte) error {
+	n, err := strconv.Atoi(string(value))
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.changes = c.changes[:min(n, len(c.changes))]
+	return nil
+}
+
 func (c *collector) take() []change {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -115,13 +163,31 @@ func (c *collector) take() []change {
 	return out
 }
 
+// mode is one way of running every golden query: straight through; with
+// a checkpoint after every record; and failing halfway, then restoring from
+// the latest checkpoint. All three must end with the same result.
+type mode struct {
+	name        string
+	dir         string
+	parallelism string // what statements run at
+	session     *exec.Session
+	results     *collector
+	schema      planner.Schema
+}
+
+var modeSettings = []map[string]string{
+	{"parallelism": "1"},
+	{"parallelism": "2", "checkpoint_interval": "1h"}, // the test knob triggers them, not the clock
+	{"parallelism": "2", "checkpoint_interval": "1h", "restart": "fixed-delay(1, 0s)"},
+}
+
+var modeNames = []string{"straight", "with checkpoints", "failing and restoring"}
+
 type fileRunner struct {
-	t       *testing.T
-	name    string
-	dir     string
-	session *exec.Session
-	results *collector
-	schema  planner.Schema
+	t     *testing.T
+	name  string
+	dir   string
+	modes []*mode
 }
 
 func runFile(t *testing.T, path string) {
@@ -134,18 +200,29 @@ func runFile(t *testing.T, path string) {
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
-	fr := &fileRunner{t: t, name: filepath.Base(path), dir: t.TempDir(), results: &collector{}}
-	fr.session, err = exec.NewSession(exec.Config{
-		Settings: map[string]string{"parallelism": "1", "state_dir": filepath.Join(fr.dir, "state")},
-		Results: func(plan *planner.Plan) exec.Sink {
-			fr.schema = plan.Schema
-			return fr.results
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
+	fr := &fileRunner{t: t, name: filepath.Base(path), dir: t.TempDir()}
+	for i, settings := range modeSettings {
+		// Each mode has a directory of its own for $TMP, sources and state;
+		// file contents records read the straight run's.
+		m := &mode{name: modeNames[i], results: &collector{}, dir: filepath.Join(fr.dir, "mode"+strconv.Itoa(i)),
+			parallelism: settings["parallelism"]}
+		all := map[string]string{"state_dir": filepath.Join(m.dir, "state")}
+		for k, v := range settings {
+			all[k] = v
+		}
+		m.session, err = exec.NewSession(exec.Config{
+			Settings: all,
+			Results: func(plan *planner.Plan) exec.Sink {
+				m.schema = plan.Schema
+				return m.results
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer m.session.Close()
+		fr.modes = append(fr.modes, m)
 	}
-	defer fr.session.Close()
 	updated := false
 	for _, r := range recs {
 		got, ok := fr.run(r)
@@ -175,16 +252,19 @@ func runFile(t *testing.T, path string) {
 // when the record has none.
 func (fr *fileRunner) run(r *record) (out []string, ok bool) {
 	t := fr.t
+	straight := fr.modes[0]
 	switch strings.Join(r.directive[:min(2, len(r.directive))], " ") {
 	case "statement ok":
-		if err := fr.exec(r.sql()); err != nil {
-			t.Errorf("%s: statement failed: %v\n%s", r.where(fr.name), err, r.sql())
+		for _, m := range fr.modes {
+			if err := m.exec(r.sql()); err != nil {
+				t.Errorf("%s: statement failed (%s): %v\n%s", r.where(fr.name), m.name, err, r.sql())
+			}
+			m.results.take()
 		}
-		fr.results.take()
 		return nil, false
 	case "statement error":
-		err := fr.exec(r.sql())
-		fr.results.take()
+		err := straight.exec(r.sql())
+		straight.results.take()
 		if err == nil {
 			t.Errorf("%s: statement succeeded, want an error\n%s", r.where(fr.name), r.sql())
 			return []string{"<no error>"}, true
@@ -192,25 +272,29 @@ func (fr *fileRunner) run(r *record) (out []string, ok bool) {
 		return []string{err.Error()}, true
 	case "file contents":
 		// file <path under $TMP>: the contents a sink wrote
-		data, err := os.ReadFile(filepath.Join(fr.dir, strings.TrimPrefix(r.sql(), "$TMP/")))
+		data, err := os.ReadFile(filepath.Join(straight.dir, strings.TrimPrefix(r.sql(), "$TMP/")))
 		if err != nil {
 			t.Errorf("%s: %v", r.where(fr.name), err)
 			return nil, false
 		}
 		return strings.Split(strings.TrimSuffix(string(data), "\n"), "\n"), true
 	case "query changelog", "query table":
-		changes, err := fr.query(r.sql(), "1")
+		changes, err := straight.query(r.sql(), "1", exec.Testing{})
 		if err != nil {
 			t.Errorf("%s: query failed: %v\n%s", r.where(fr.name), err, r.sql())
 			return nil, false
 		}
-		final := finalTable(fr.schema, changes)
-		// The same query spread over four subtasks must end the same.
-		changes4, err := fr.query(r.sql(), "4")
-		if err != nil {
-			t.Errorf("%s: query failed at parallelism 4: %v", r.where(fr.name), err)
-		} else if diff := cmp.Diff(final, finalTable(fr.schema, changes4)); diff != "" {
-			t.Errorf("%s: the result at parallelism 4 differs from parallelism 1 (-p1 +p4):\n%s", r.where(fr.name), diff)
+		final := finalTable(straight.schema, changes)
+		records := lastJob(straight.session).RecordsIn
+		fr.agree(r, final, straight, "4", exec.Testing{})
+		fr.agree(r, final, fr.modes[1], "2", exec.Testing{BatchRows: 1, CheckpointEveryBatch: true})
+		if records > 0 {
+			fr.agree(r, final, fr.modes[2], "2", exec.Testing{BatchRows: 1, CheckpointEveryBatch: true, FailAfterRecords: (records + 1) / 2})
+			if job := lastJob(fr.modes[2].session); job.Restarts != 1 {
+				t.Errorf("%s: the injected failure did not happen: %d restarts", r.where(fr.name), job.Restarts)
+			} else if job.Restores > 0 {
+				restored.Add(1)
+			}
 		}
 		if r.directive[1] == "table" {
 			return final, true
@@ -222,8 +306,10 @@ func (fr *fileRunner) run(r *record) (out []string, ok bool) {
 		return out, true
 	}
 	if r.directive[0] == "source" {
-		if err := fr.source(r); err != nil {
-			t.Errorf("%s: %v", r.where(fr.name), err)
+		for _, m := range fr.modes {
+			if err := m.source(r); err != nil {
+				t.Errorf("%s: %v", r.where(fr.name), err)
+			}
 		}
 		return nil, false
 	}
@@ -231,15 +317,37 @@ func (fr *fileRunner) run(r *record) (out []string, ok bool) {
 	return nil, false
 }
 
-func (fr *fileRunner) exec(sql string) error {
-	stmts, err := parser.ParseScript("", strings.ReplaceAll(sql, "$TMP", fr.dir))
+// agree runs a query in another mode (or at another parallelism) and
+// demands the final result of the straight run.
+func (fr *fileRunner) agree(r *record, want []string, m *mode, parallelism string, hooks exec.Testing) {
+	changes, err := m.query(r.sql(), parallelism, hooks)
+	what := fmt.Sprintf("%s at parallelism %s", m.name, parallelism)
+	if err != nil {
+		fr.t.Errorf("%s: query failed %s: %v", r.where(fr.name), what, err)
+		return
+	}
+	if diff := cmp.Diff(want, finalTable(m.schema, changes)); diff != "" {
+		fr.t.Errorf("%s: the result %s differs from the straight run (-straight +this):\n%s", r.where(fr.name), what, diff)
+	}
+}
+
+func lastJob(s *exec.Session) exec.JobInfo {
+	jobs := s.Jobs()
+	return jobs[len(jobs)-1].Info()
+}
+
+func (m *mode) exec(sql string) error {
+	if err := os.MkdirAll(m.dir, 0o755); err != nil {
+		return err
+	}
+	stmts, err := parser.ParseScript("", strings.ReplaceAll(sql, "$TMP", m.dir))
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), queryTimeout)
 	defer cancel()
 	for _, st := range stmts {
-		if _, err := fr.session.Execute(ctx, st); err != nil {
+		if _, err := m.session.Execute(ctx, st); err != nil {
 			return err
 		}
 	}
@@ -250,18 +358,20 @@ func (fr *fileRunner) exec(sql string) error {
 }
 
 // query runs a query at the given parallelism and returns its changes.
-func (fr *fileRunner) query(sql, parallelism string) ([]change, error) {
-	if err := fr.exec("SET parallelism = " + parallelism); err != nil {
+func (m *mode) query(sql, parallelism string, hooks exec.Testing) ([]change, error) {
+	if err := m.exec("SET parallelism = " + parallelism); err != nil {
 		return nil, err
 	}
-	defer fr.exec("SET parallelism = 1")
-	fr.results.take()
-	err := fr.exec(sql)
-	return fr.results.take(), err
+	defer m.exec("SET parallelism = " + m.parallelism)
+	m.session.SetTesting(hooks)
+	defer m.session.SetTesting(exec.Testing{})
+	m.results.take()
+	err := m.exec(sql)
+	return m.results.take(), err
 }
 
 // source writes the record's data to a file and creates a source for it.
-func (fr *fileRunner) source(r *record) error {
+func (m *mode) source(r *record) error {
 	if len(r.directive) < 3 {
 		return fmt.Errorf("want: source <name> <lines|csv|json> [(<column> <TYPE>, ...)]")
 	}
@@ -277,11 +387,14 @@ func (fr *fileRunner) source(r *record) error {
 		}
 		data[i] = l
 	}
-	path := filepath.Join(fr.dir, name+"."+format)
+	if err := os.MkdirAll(m.dir, 0o755); err != nil {
+		return err
+	}
+	path := filepath.Join(m.dir, name+"."+format)
 	if err := os.WriteFile(path, []byte(strings.Join(data, "\n")+"\n"), 0o644); err != nil {
 		return err
 	}
-	return fr.exec(fmt.Sprintf("CREATE SOURCE %s %s WITH (connector = 'file', path = %s, format = '%s'%s)",
+	return m.exec(fmt.Sprintf("CREATE SOURCE %s %s WITH (connector = 'file', path = %s, format = '%s'%s)",
 		name, columns, parser.QuoteString(path), format, with))
 }
 

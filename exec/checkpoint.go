@@ -1,0 +1,255 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/streamsql/streamsql/planner"
+	"github.com/streamsql/streamsql/statestore"
+)
+
+// A checkpoint follows asynchronous barrier snapshotting (as in Flink):
+// the coordinator asks every source to put a numbered barrier into its
+// output; each task, once the barrier has arrived on all its inputs,
+// copies the state of its stateful operators and sink, forwards the
+// barrier, and acknowledges with the copy; the coordinator writes the
+// copies to the store and, when every task has acknowledged, commits the
+// checkpoint — only then is it visible to a restore — and tells the tasks,
+// so that sinks commit their output and sources trim their logs.
+
+// taskSnapshot is one task's acknowledgement of a checkpoint.
+type taskSnapshot struct {
+	id    int64
+	task  int
+	state []operatorState
+	// position is a source task's position at the barrier.
+	position []byte
+	err      error
+}
+
+// operatorState is the snapshot of one operator (or sink) of a task.
+type operatorState struct {
+	op      int
+	entries []stateEntry
+}
+
+// pendingCheckpoint is a checkpoint in progress.
+type pendingCheckpoint struct {
+	writer    *statestore.Writer
+	started   time.Time
+	waiting   map[int]bool // tasks that have not acknowledged
+	positions map[string][]byte
+	savepoint bool
+	done      chan error // for a savepoint, told when it ends
+}
+
+// coordinator triggers, collects and commits checkpoints for one run of a
+// job (an attempt: a restart gets a new coordinator).
+type coordinator struct {
+	job      *Job
+	store    *statestore.Store
+	opts     planner.Options
+	tasks    []*task
+	log      *slog.Logger
+	acks     chan *taskSnapshot
+	finished chan int // a task ended (its index)
+	requests chan checkpointRequest
+
+	pending      *pendingCheckpoint
+	lastComplete time.Time
+	ended        bool // a task has ended: no more checkpoints can complete
+}
+
+// checkpointRequest asks for a checkpoint now rather than at the next tick.
+type checkpointRequest struct {
+	savepoint bool
+	done      chan error // nil: nobody waits
+}
+
+func newCoordinator(job *Job, store *statestore.Store, tasks []*task) *coordinator {
+	return &coordinator{job: job, store: store, opts: job.Plan.Options, tasks: tasks, log: job.log,
+		acks: make(chan *taskSnapshot, len(tasks)), finished: make(chan int, len(tasks)),
+		requests: make(chan checkpointRequest, 1)}
+}
+
+// request asks for a checkpoint as soon as possible; it returns at once.
+func (c *coordinator) request(r checkpointRequest) {
+	select {
+	case c.requests <- r:
+	default:
+		if r.done != nil {
+			r.done <- fmt.Errorf("a checkpoint is already being requested")
+		}
+	}
+}
+
+// run drives checkpoints until ctx is done.
+func (c *coordinator) run(ctx context.Context) {
+	var tick <-chan time.Time
+	if c.opts.CheckpointInterval > 0 {
+		ticker := time.NewTicker(c.opts.CheckpointInterval)
+		defer ticker.Stop()
+		tick = ticker.C
+	}
+	var timeout <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			c.abort("the job stopped")
+			return
+		case <-tick:
+			if c.trigger(checkpointRequest{}) {
+				timeout = time.After(c.opts.CheckpointTimeout)
+			}
+		case r := <-c.requests:
+			if c.trigger(r) {
+				timeout = time.After(c.opts.CheckpointTimeout)
+			} else if r.done != nil {
+				r.done <- fmt.Errorf("no checkpoint can be taken now")
+			}
+		case snap := <-c.acks:
+			c.acknowledge(snap)
+		case <-c.finished:
+			c.ended = true
+			c.abort("a task finished before acknowledging")
+		case <-timeout:
+			c.abort(fmt.Sprintf("not complete after checkpoint_timeout %s", planner.FormatDuration(c.opts.CheckpointTimeout)))
+		}
+	}
+}
+
+// trigger starts a checkpoint unless one is running, a task has ended, or
+// checkpoint_min_pause has not passed since the last one completed.
+func (c *coordinator) trigger(r checkpointRequest) bool {
+	if c.pending != nil || c.ended {
+		return false
+	}
+	if !r.savepoint && !c.lastComplete.IsZero() && time.Since(c.lastComplete) < c.opts.CheckpointMinPause {
+		return false
+	}
+	w, err := c.store.Begin()
+	if err != nil {
+		c.log.Warn(fmt.Sprintf("Checkpoint could not start: %v", err))
+		return false
+	}
+	p := &pendingCheckpoint{writer: w, started: time.Now(), waiting: map[int]bool{}, positions: map[string][]byte{},
+		savepoint: r.savepoint, done: r.done}
+	for i := range c.tasks {
+		p.waiting[i] = true
+	}
+	c.pending = p
+	c.log.Debug(fmt.Sprintf("Triggering checkpoint %d", w.ID()))
+	for _, t := range c.tasks {
+		if t.source != nil {
+			replaceLatest(t.triggers, w.ID()) // a stale trigger of an aborted checkpoint goes
+		}
+	}
+	return true
+}
+
+// acknowledge takes one task's snapshot into the pending checkpoint.
+func (c *coordinator) acknowledge(s *taskSnapshot) {
+	p := c.pending
+	if p == nil || s.id != p.writer.ID() {
+		return // from a checkpoint already aborted
+	}
+	if s.err != nil {
+		c.abort(fmt.Sprintf("%s could not snapshot its state: %v", c.tasks[s.task].name, s.err))
+		return
+	}
+	for _, st := range s.state {
+		for _, e := range st.entries {
+			if e.deleted {
+				p.writer.Delete(uint32(st.op), e.key)
+			} else {
+				p.writer.Put(uint32(st.op), e.key, e.value)
+			}
+		}
+	}
+	if s.position != nil {
+		p.positions[c.tasks[s.task].positionKey()] = s.position
+	}
+	delete(p.waiting, s.task)
+	if len(p.waiting) == 0 {
+		c.complete()
+	}
+}
+
+func (c *coordinator) complete() {
+	p := c.pending
+	c.pending = nil
+	meta, err := p.writer.Commit(statestore.Meta{
+		Taken: p.started, Duration: time.Since(p.started), Fingerprint: c.job.Plan.Fingerprint,
+		Savepoint: p.savepoint, Positions: p.positions, Info: stateDescription(c.job.Plan),
+	})
+	if err != nil {
+		c.log.Warn(fmt.Sprintf("Checkpoint %d failed to commit; the previous one stays: %v", p.writer.ID(), err))
+		if p.done != nil {
+			p.done <- err
+		}
+		return
+	}
+	c.lastComplete = time.Now()
+	c.job.checkpointCompleted(meta)
+	// Debug, not Info: at one a second it would drown the log; SHOW JOBS
+	// and SHOW CHECKPOINTS say where checkpoints are.
+	c.log.Debug(fmt.Sprintf("Completed checkpoint %d for job %s (%s in %s)", meta.ID, c.job.Name,
+		formatBytes(meta.Bytes), meta.Duration.Round(time.Millisecond)))
+	if err := c.store.Retain(c.opts.CheckpointsRetained); err != nil {
+		c.log.Warn(fmt.Sprintf("Removing old checkpoints: %v", err))
+	}
+	for _, t := range c.tasks {
+		t.notifyCompleted(meta.ID)
+	}
+	if p.done != nil {
+		p.done <- nil
+	}
+}
+
+func (c *coordinator) abort(reason string) {
+	p := c.pending
+	if p == nil {
+		return
+	}
+	c.pending = nil
+	p.writer.Abort()
+	c.log.Warn(fmt.Sprintf("Checkpoint %d of job %s aborted: %s; the job goes on", p.writer.ID(), c.job.Name, reason))
+	if p.done != nil {
+		p.done <- fmt.Errorf("checkpoint %d aborted: %s", p.writer.ID(), reason)
+	}
+}
+
+// replaceLatest puts v in a channel of capacity 1, replacing what is there:
+// only the latest value matters to the receiver. The caller must be the
+// channel's only sender.
+func replaceLatest(ch chan int64, v int64) {
+	select {
+	case <-ch:
+	default:
+	}
+	ch <- v
+}
+
+// stateDescription describes each stateful operator, so that restoring
+// into a changed plan can say what changed.
+func stateDescription(plan *planner.Plan) map[string]string {
+	info := map[string]string{}
+	for _, op := range plan.Physical.Operators {
+		if op.Stateful {
+			info[fmt.Sprintf("operator %d", op.ID)] = plan.Physical.Describe(op)
+		}
+	}
+	return info
+}
+
+func formatBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
