@@ -65,6 +65,17 @@ func (p *ErrorPolicy) Handle(where, record string, err error) error {
 	return nil
 }
 
+// Quarantine writes a record that made the job fail to the dead-letter
+// file, whatever on_error says: the record is set aside, so that the run
+// after the failure does not fail on it again.
+func (p *ErrorPolicy) Quarantine(where, record string, err error) {
+	if werr := p.writeDeadLetter(record, err); werr != nil {
+		p.log.Warn(fmt.Sprintf("writing a quarantined record to the dead-letter file: %v", werr))
+	}
+	p.log.Warn(fmt.Sprintf("%s: quarantined the record that made the job fail (%v); a restart will skip it; see %s",
+		where, err, p.deadLetterPath))
+}
+
 // Skipped returns how many records were skipped or dead-lettered.
 func (p *ErrorPolicy) Skipped() int64 {
 	if p == nil {
@@ -103,7 +114,9 @@ func (p *ErrorPolicy) Close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.deadLetter != nil {
-		return p.deadLetter.Close()
+		err := p.deadLetter.Close()
+		p.deadLetter = nil
+		return err
 	}
 	return nil
 }

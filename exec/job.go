@@ -78,6 +78,9 @@ type Job struct {
 	coord      *coordinator     // of the running attempt, if it checkpoints
 	store      *statestore.Store
 
+	quarantine quarantine
+	feeds      map[string]*socketFeed // logged sockets, by source task
+
 	recordsIn  atomic.Int64
 	recordsOut atomic.Int64
 	injected   atomic.Bool
@@ -277,4 +280,88 @@ func (j *Job) Info() JobInfo {
 		info.Err = j.err
 	}
 	return info
+}
+
+// quarantine is the records that made the job fail, by source, so that
+// later runs skip them.
+type quarantine struct {
+	mu  sync.Mutex
+	ids map[string]map[uint64]bool // by source task: "op/subtask"
+}
+
+func (q *quarantine) add(source string, id uint64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.ids == nil {
+		q.ids = map[string]map[uint64]bool{}
+	}
+	if q.ids[source] == nil {
+		q.ids[source] = map[uint64]bool{}
+	}
+	q.ids[source][id] = true
+}
+
+// filter drops the quarantined records of a source from a batch.
+func (q *quarantine) filter(source string, b *Batch) *Batch {
+	q.mu.Lock()
+	ids := q.ids[source]
+	q.mu.Unlock()
+	if len(ids) == 0 || len(b.RecordIDs) != b.Len() {
+		return b
+	}
+	kept := NewBatch(b.Len())
+	for i, row := range b.Rows {
+		if !ids[b.RecordIDs[i]] {
+			kept.Append(b.Kinds[i], row)
+			kept.RecordIDs = append(kept.RecordIDs, b.RecordIDs[i])
+		}
+	}
+	return kept
+}
+
+// quarantineRecord sets a record aside: in memory for this process's
+// restarts, in the store for later runs, and in the dead-letter file.
+func (j *Job) quarantineRecord(t *task, id uint64, record string, cause error) {
+	j.quarantine.add(t.positionKey(), id)
+	j.mu.Lock()
+	store := j.store
+	j.mu.Unlock()
+	if store != nil {
+		if err := store.Quarantine(uint32(t.sourceOp.ID), uint32(t.subtask), id, cause.Error()); err != nil {
+			j.log.Warn(fmt.Sprintf("recording a quarantined record: %v", err))
+		}
+	}
+	j.errors.Quarantine(fmt.Sprintf("%s record %d", t.sourceOp.Name, id), record, cause)
+}
+
+// socketFeed returns the job's feed for a logged socket source, starting
+// it the first time (or again, if it gave up).
+func (j *Job) socketFeed(store *statestore.Store, op *planner.Operator, subtask int, reader *socketReader) (*socketFeed, error) {
+	key := fmt.Sprintf("%d/%d", op.ID, subtask)
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if f, ok := j.feeds[key]; ok && f.alive() {
+		return f, nil
+	}
+	log, err := openSourceLog(store, op.ID, subtask)
+	if err != nil {
+		return nil, err
+	}
+	if j.feeds == nil {
+		j.feeds = map[string]*socketFeed{}
+	}
+	f := startFeed(log, reader)
+	j.feeds[key] = f
+	return f, nil
+}
+
+// stopFeeds closes the job's logged sockets.
+func (j *Job) stopFeeds() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, f := range j.feeds {
+		f.stop()
+		<-f.failed
+	}
+	j.feeds = nil
 }

@@ -50,18 +50,16 @@ func (j *Job) build(store *statestore.Store) ([]*task, []Sink, error) {
 				switch spec := op.Spec.(type) {
 				case *planner.SourceOp:
 					env := sourceEnv{name: spec.Source.Name, errors: j.errors, log: j.log, batchRows: j.testing.BatchRows}
-					if j.Plan.Options.SourceLog && spec.Source.Connector == planner.ConnectorSocket && store != nil {
-						l, err := openSourceLog(store, op.ID, i)
-						if err != nil {
-							return nil, sinks, err
-						}
-						env.sourceLog = l
-					}
 					src, err := newSource(spec.Source, env)
 					if err != nil {
 						return nil, sinks, err
 					}
 					t.source, t.sourceOp = src, op
+					if sock, ok := src.(*socketSource); ok && j.Plan.Options.SourceLog && store != nil {
+						if sock.feed, err = j.socketFeed(store, op, i, sock.reader); err != nil {
+							return nil, sinks, err
+						}
+					}
 				case *planner.SinkOp:
 					s, err := newSink(j.Plan, op, j.env, j.checkpointing())
 					if err != nil {

@@ -30,6 +30,7 @@ func (j *Job) checkpointing() bool {
 // its restart strategy allows. Each failure cancels every task; a restart
 // builds them anew from the latest completed checkpoint.
 func (j *Job) run(kill, stop context.Context) (err error) {
+	defer j.errors.Close()
 	store, err := j.openStore()
 	if err != nil {
 		return err
@@ -39,10 +40,14 @@ func (j *Job) run(kill, stop context.Context) (err error) {
 		j.store = store
 		j.mu.Unlock()
 		defer func() { j.closeStore(store, err) }()
+		defer j.stopFeeds() // before the store closes
 	}
 	from, err := j.restorePoint(store)
 	if err != nil {
 		return err
+	}
+	if store != nil {
+		j.loadQuarantine(store)
 	}
 	restarts := &restarter{strategy: j.Plan.Options.Restart}
 	for {
@@ -91,7 +96,6 @@ func (j *Job) attempt(kill, stop context.Context, store *statestore.Store, from 
 				j.log.Warn("closing sink", "error", err)
 			}
 		}
-		j.errors.Close()
 	}()
 	if err != nil {
 		return err
@@ -252,7 +256,7 @@ func (j *Job) restorePoint(store *statestore.Store) (*statestore.Meta, error) {
 		}
 	default:
 		if m, ok = store.Latest(); !ok {
-			return nil, store.Destroy() // nothing usable: clear what a crash may have left
+			return nil, nil // what a crash left behind is invisible and compacted later
 		}
 	}
 	if m.Fingerprint != j.Plan.Fingerprint {
@@ -263,6 +267,25 @@ func (j *Job) restorePoint(store *statestore.Store) (*statestore.Meta, error) {
 	j.log.Info(fmt.Sprintf("Job %s resumes from checkpoint %d, taken %s (%s ago); to start fresh instead, run it with restore = 'none'",
 		j.Name, m.ID, m.Taken.Format(time.DateTime), time.Since(m.Taken).Round(time.Second)))
 	return &m, nil
+}
+
+// loadQuarantine reads the records earlier runs set aside.
+func (j *Job) loadQuarantine(store *statestore.Store) {
+	for _, op := range j.Plan.Physical.Operators {
+		if _, ok := op.Spec.(*planner.SourceOp); !ok {
+			continue
+		}
+		for sub := 0; sub < op.Parallelism; sub++ {
+			ids, err := store.Quarantined(uint32(op.ID), uint32(sub))
+			if err != nil {
+				j.log.Warn(fmt.Sprintf("reading quarantined records: %v", err))
+				continue
+			}
+			for id := range ids {
+				j.quarantine.add(fmt.Sprintf("%d/%d", op.ID, sub), id)
+			}
+		}
+	}
 }
 
 // planDifference says how the stateful operators of two plans differ.

@@ -33,8 +33,7 @@ type sourceEnv struct {
 	name      string // how errors name the source: SOCKET('localhost:9100')
 	errors    *ErrorPolicy
 	log       *slog.Logger
-	batchRows int        // the most rows in a batch
-	sourceLog *sourceLog // non-nil when the source keeps a replay log
+	batchRows int // the most rows in a batch
 }
 
 // newSource returns the source for spec.

@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"errors"
 	"sync"
 
 	"github.com/streamsql/streamsql/statestore"
@@ -39,9 +40,22 @@ func (l *sourceLog) append(records [][]byte) (uint64, error) {
 	return first, nil
 }
 
-// replay calls fn with the records after seq after.
-func (l *sourceLog) replay(after uint64, fn func(seq uint64, rec []byte) error) error {
-	return l.store.ReadLog(l.op, l.subtask, after, fn)
+var errEnough = errors.New("enough records")
+
+// read calls fn with up to limit records after seq after.
+func (l *sourceLog) read(after uint64, limit int, fn func(seq uint64, rec []byte)) error {
+	n := 0
+	err := l.store.ReadLog(l.op, l.subtask, after, func(seq uint64, rec []byte) error {
+		fn(seq, rec)
+		if n++; n >= limit {
+			return errEnough
+		}
+		return nil
+	})
+	if errors.Is(err, errEnough) {
+		return nil
+	}
+	return err
 }
 
 // trim drops the records up to upto.

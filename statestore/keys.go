@@ -17,6 +17,8 @@ import (
 //	                                        state of operator op under key, as written by checkpoint id
 //	'L' | op (4 BE) | subtask (4 BE) | seq (8 BE)
 //	                                        a source's log: the record with sequence number seq
+//	'Q' | op (4 BE) | subtask (4 BE) | id (8 BE)
+//	                                        a quarantined record of a source: value, why it was set aside
 //
 // State entries are versions: a checkpoint writes only the keys that
 // changed since the one before, with its own id, and the state as of
@@ -38,6 +40,7 @@ const (
 	kindAbandoned  = 'A'
 	kindState      = 'S'
 	kindLog        = 'L'
+	kindQuarantine = 'Q'
 )
 
 const (
@@ -113,6 +116,15 @@ func logKey(op, subtask uint32, seq uint64) []byte {
 
 func parseLogSeq(k []byte) uint64 {
 	return binary.BigEndian.Uint64(k[len(k)-8:])
+}
+
+func quarantinePrefix(op, subtask uint32) []byte {
+	b := binary.BigEndian.AppendUint32([]byte{kindQuarantine}, op)
+	return binary.BigEndian.AppendUint32(b, subtask)
+}
+
+func quarantineKey(op, subtask uint32, id uint64) []byte {
+	return binary.BigEndian.AppendUint64(quarantinePrefix(op, subtask), id)
 }
 
 // frame wraps a payload with its checksum and flag.

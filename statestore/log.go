@@ -90,3 +90,30 @@ func (s *Store) TrimLog(op, subtask uint32, upto uint64) error {
 	}
 	return wb.Flush()
 }
+
+// Quarantine records that a source's record id made the job fail, so that
+// a run that replays it skips it. reason is kept for people.
+func (s *Store) Quarantine(op, subtask uint32, id uint64, reason string) error {
+	err := s.db.Update(func(txn *badger.Txn) error {
+		return txn.Set(quarantineKey(op, subtask, id), frame(flagValue, []byte(reason)))
+	})
+	if err != nil {
+		return err
+	}
+	return s.db.Sync()
+}
+
+// Quarantined returns the quarantined record ids of a source.
+func (s *Store) Quarantined(op, subtask uint32) (map[uint64]bool, error) {
+	ids := map[uint64]bool{}
+	err := s.db.View(func(txn *badger.Txn) error {
+		prefix := quarantinePrefix(op, subtask)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+		defer it.Close()
+		for it.Rewind(); it.ValidForPrefix(prefix); it.Next() {
+			ids[parseLogSeq(it.Item().Key())] = true
+		}
+		return nil
+	})
+	return ids, err
+}

@@ -511,7 +511,7 @@ func (s *Store) Destroy() error {
 	s.mu.Lock()
 	s.checkpoints = nil
 	s.mu.Unlock()
-	for _, prefix := range [][]byte{{kindCheckpoint}, {kindState}, {kindLog}} {
+	for _, prefix := range [][]byte{{kindCheckpoint}, {kindState}, {kindLog}, {kindQuarantine}} {
 		if err := s.db.DropPrefix(prefix); err != nil {
 			return err
 		}
