@@ -149,7 +149,8 @@ func rowsBatch(vals ...int64) *Batch {
 }
 
 func newTestTask(src Source, sink Sink, ops ...Operator) *task {
-	t := &task{name: "Source: test -> Fake (1/1)", source: src, sink: sink, job: &Job{}}
+	t := &task{name: "Source: test -> Fake (1/1)", source: src, sink: sink, job: &Job{},
+		sourceOp: &planner.Operator{Name: "Source: test"}, positions: map[int64][]byte{}}
 	for range ops {
 		t.contexts = append(t.contexts, &OperatorContext{Name: "Fake", Parallelism: 1})
 	}
