@@ -68,6 +68,7 @@ func serveLines(args []string, stdin io.Reader, stderr io.Writer) int {
 			}
 		}
 	}()
+	sent := 0
 	for ctx.Err() == nil && srv.waitForClient(ctx) {
 		var line string
 		var ok bool
@@ -76,8 +77,12 @@ func serveLines(args []string, stdin io.Reader, stderr io.Writer) int {
 		case <-ctx.Done():
 		}
 		if !ok {
+			if ctx.Err() == nil {
+				fmt.Fprintf(stderr, "serve-lines: end of input after %d lines\n", sent)
+			}
 			break
 		}
+		sent++
 		// A line that reached no one (every client left meanwhile) waits
 		// for the next client.
 		for srv.broadcast(line) == 0 && srv.waitForClient(ctx) {
