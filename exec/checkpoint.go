@@ -58,6 +58,7 @@ type coordinator struct {
 	requests chan checkpointRequest
 
 	pending      *pendingCheckpoint
+	queued       *checkpointRequest // asked for while another was running
 	lastComplete time.Time
 	ended        bool // a task has ended: no more checkpoints can complete
 }
@@ -98,16 +99,22 @@ func (c *coordinator) run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			c.abort("the job stopped")
+			if c.queued != nil && c.queued.done != nil {
+				c.queued.done <- fmt.Errorf("the job stopped before the checkpoint")
+			}
 			return
 		case <-tick:
 			if c.trigger(checkpointRequest{}) {
 				timeout = time.After(c.opts.CheckpointTimeout)
 			}
 		case r := <-c.requests:
-			if c.trigger(r) {
+			switch {
+			case c.trigger(r):
 				timeout = time.After(c.opts.CheckpointTimeout)
-			} else if r.done != nil {
-				r.done <- fmt.Errorf("no checkpoint can be taken now")
+			case c.pending != nil && !c.ended && c.queued == nil:
+				c.queued = &r // taken when the running one ends
+			case r.done != nil:
+				r.done <- fmt.Errorf("no checkpoint can be taken now: the job is ending")
 			}
 		case snap := <-c.acks:
 			c.acknowledge(snap)
@@ -116,6 +123,15 @@ func (c *coordinator) run(ctx context.Context) {
 			c.abort("a task finished before acknowledging")
 		case <-timeout:
 			c.abort(fmt.Sprintf("not complete after checkpoint_timeout %s", planner.FormatDuration(c.opts.CheckpointTimeout)))
+		}
+		if c.pending == nil && c.queued != nil {
+			r := *c.queued
+			c.queued = nil
+			if c.trigger(checkpointRequest{savepoint: r.savepoint, done: r.done}) {
+				timeout = time.After(c.opts.CheckpointTimeout)
+			} else if r.done != nil {
+				r.done <- fmt.Errorf("no checkpoint can be taken now: the job is ending")
+			}
 		}
 	}
 }
@@ -126,8 +142,8 @@ func (c *coordinator) trigger(r checkpointRequest) bool {
 	if c.pending != nil || c.ended {
 		return false
 	}
-	if !r.savepoint && !c.lastComplete.IsZero() && time.Since(c.lastComplete) < c.opts.CheckpointMinPause {
-		return false
+	if !r.savepoint && r.done == nil && !c.lastComplete.IsZero() && time.Since(c.lastComplete) < c.opts.CheckpointMinPause {
+		return false // a requested checkpoint someone waits for does not wait for the pause
 	}
 	w, err := c.store.Begin()
 	if err != nil {

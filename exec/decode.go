@@ -152,10 +152,11 @@ func parseText(s string, t types.Type) (types.Value, error) {
 		}
 		return types.Float(f), nil
 	case types.KindBool:
+		// the words CAST(... AS BOOLEAN) accepts
 		switch strings.ToLower(strings.TrimSpace(s)) {
-		case "true", "t", "1", "yes":
+		case "true", "t", "yes", "y", "on", "1":
 			return types.Bool(true), nil
-		case "false", "f", "0", "no":
+		case "false", "f", "no", "n", "off", "0":
 			return types.Bool(false), nil
 		}
 		return types.Null, fmt.Errorf("cannot read %s as BOOLEAN", parser.QuoteString(short(s)))

@@ -71,9 +71,25 @@ type csvEncoder struct {
 func (e *csvEncoder) header(buf []byte) []byte {
 	fields := e.names
 	if e.op {
-		fields = append([]string{"op"}, e.names...)
+		fields = append([]string{changeColumnName(e.names)}, e.names...)
 	}
 	return e.write(buf, fields)
+}
+
+// changeColumnName names the column of change kinds: op, unless a result
+// column has that name.
+func changeColumnName(names []string) string {
+	name := "op"
+	for taken := true; taken; {
+		taken = false
+		for _, n := range names {
+			if n == name {
+				name, taken = "_"+name, true
+				break
+			}
+		}
+	}
+	return name
 }
 
 func (e *csvEncoder) encode(buf []byte, kind types.RowKind, row types.Row) []byte {

@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/streamsql/streamsql/planner"
 )
@@ -72,7 +74,7 @@ func (p *ErrorPolicy) Quarantine(where, record string, err error) {
 	if werr := p.writeDeadLetter(record, err); werr != nil {
 		p.log.Warn(fmt.Sprintf("writing a quarantined record to the dead-letter file: %v", werr))
 	}
-	p.log.Warn(fmt.Sprintf("%s: quarantined the record that made the job fail (%v); a restart will skip it; see %s",
+	p.log.Warn(fmt.Sprintf("%s: quarantined the record that made the job fail (%v); runs that replay it will skip it; see %s",
 		where, err, p.deadLetterPath))
 }
 
@@ -97,11 +99,18 @@ func (p *ErrorPolicy) writeDeadLetter(record string, err error) error {
 		}
 		p.deadLetter = f
 	}
-	line, _ := json.Marshal(struct {
+	entry := struct {
 		Time   string `json:"time"`
 		Error  string `json:"error"`
 		Record string `json:"record"`
-	}{time.Now().UTC().Format(time.RFC3339Nano), err.Error(), record})
+		// RecordBase64 holds the exact bytes of a record that is not
+		// valid UTF-8, which JSON text cannot carry.
+		RecordBase64 string `json:"record_base64,omitempty"`
+	}{Time: time.Now().UTC().Format(time.RFC3339Nano), Error: err.Error(), Record: record}
+	if !utf8.ValidString(record) {
+		entry.RecordBase64 = base64.StdEncoding.EncodeToString([]byte(record))
+	}
+	line, _ := json.Marshal(entry)
 	_, werr := p.deadLetter.Write(append(line, '\n'))
 	return werr
 }

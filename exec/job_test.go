@@ -3,6 +3,7 @@ package exec
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -244,9 +245,10 @@ func TestOnErrorSkip(t *testing.T) {
 }
 
 type deadLetter struct {
-	Time   string `json:"time"`
-	Error  string `json:"error"`
-	Record string `json:"record"`
+	Time         string `json:"time"`
+	Error        string `json:"error"`
+	Record       string `json:"record"`
+	RecordBase64 string `json:"record_base64"`
 }
 
 func readDeadLetters(t *testing.T, path string) []deadLetter {
@@ -292,7 +294,7 @@ func TestOnErrorDeadLetter(t *testing.T) {
 		t.Errorf("dead-letter file mode %o, want 600", perm)
 	}
 	letters := readDeadLetters(t, path)
-	wantRecords := []string{"2", "three,3", "4,f\uFFFDur"} // JSON cannot hold the invalid byte
+	wantRecords := []string{"2", "three,3", "4,f\uFFFDur"} // JSON text cannot hold the invalid byte...
 	if len(letters) != len(wantRecords) {
 		t.Fatalf("dead letters %+v, want %d", letters, len(wantRecords))
 	}
@@ -300,6 +302,13 @@ func TestOnErrorDeadLetter(t *testing.T) {
 		if d.Error != badCSVErrors[i] || d.Record != wantRecords[i] {
 			t.Errorf("dead letter %d: error %q record %q; want %q, %q", i, d.Error, d.Record, badCSVErrors[i], wantRecords[i])
 		}
+	}
+	// ... so record_base64 keeps the exact bytes of a record that is not UTF-8.
+	if raw, _ := base64.StdEncoding.DecodeString(letters[2].RecordBase64); string(raw) != "4,f\xffur" {
+		t.Errorf("record_base64 of the invalid record decodes to %q, want the original bytes", raw)
+	}
+	if letters[0].RecordBase64 != "" {
+		t.Errorf("a valid record has record_base64 %q", letters[0].RecordBase64)
 	}
 
 	// A second job of the same name appends; an expression error is

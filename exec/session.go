@@ -149,6 +149,13 @@ func (s *Session) Execute(ctx context.Context, st parser.Statement) (*Result, er
 		})
 	case *parser.DropStmt:
 		kind := strings.ToLower(stmt.Kind.String())
+		if stmt.Kind != parser.ObjectSink && s.catalog.Kind(stmt.Name.Name) == kind {
+			for _, v := range s.catalog.Views() {
+				if v.Name != stmt.Name.Name && planner.Reads(v.Query, stmt.Name.Name) {
+					return nil, parser.Errorf(stmt.Name.At, "view %s reads %s %s; drop the view first", v.Name, kind, stmt.Name.Name)
+				}
+			}
+		}
 		if !s.catalog.Drop(stmt.Kind, stmt.Name.Name) {
 			if stmt.IfExists {
 				return &Result{Message: fmt.Sprintf("%s %s does not exist; nothing dropped", kind, stmt.Name.Name)}, nil
@@ -159,16 +166,25 @@ func (s *Session) Execute(ctx context.Context, st parser.Statement) (*Result, er
 	case *parser.SetStmt:
 		return s.set(stmt)
 	case *parser.ResetStmt:
+		// RESET goes back to how the session started: the defaults, with
+		// what the configuration (the command line's flags) set.
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if stmt.Key == "" {
 			s.settings = map[string]string{}
+			for k, v := range s.cfg.Settings {
+				s.settings[k] = v
+			}
 			return &Result{Message: "reset all settings"}, nil
 		}
 		if err := planner.CheckSetting(stmt.Key, "x"); err != nil && strings.HasPrefix(err.Error(), "unknown option") {
 			return nil, parser.Errorf(stmt.KeyAt, "%v", err)
 		}
-		delete(s.settings, stmt.Key)
+		if v, ok := s.cfg.Settings[stmt.Key]; ok {
+			s.settings[stmt.Key] = v
+		} else {
+			delete(s.settings, stmt.Key)
+		}
 		return &Result{Message: "reset " + stmt.Key}, nil
 	case *parser.ShowStmt:
 		return s.show(stmt)

@@ -372,7 +372,9 @@ func TestSessionSettings(t *testing.T) {
 	if got := ts.mustExec("RESET").Message; got != "reset all settings" {
 		t.Errorf("RESET message %q", got)
 	}
-	for _, k := range []string{"format", "job_name", "state_dir", "parallelism"} {
+	// RESET goes back to the session's starting settings: state_dir and
+	// parallelism came with the session's configuration.
+	for _, k := range []string{"format", "job_name"} {
 		if _, ok := ts.sess.Setting(k); ok {
 			t.Errorf("%s is still set after RESET", k)
 		}
@@ -413,5 +415,37 @@ func TestSessionJobStatements(t *testing.T) {
 	// cancelling a job that has ended leaves it as it was
 	if got := ts.mustExec("CANCEL JOB '1'").Message; got != "job 1 (three) is FINISHED" {
 		t.Errorf("CANCEL JOB message %q", got)
+	}
+}
+
+// DROP refuses to take away what a view reads; RESET goes back to the
+// session's starting settings, not past them.
+func TestSessionDropAndReset(t *testing.T) {
+	ts := newTestSession(t, sessionOpts{})
+	ts.mustExec("CREATE SOURCE n WITH (connector = 'datagen', rows = 3)")
+	ts.mustExec("CREATE VIEW v AS SELECT line FROM (SELECT line FROM n) AS s")
+	_, err := ts.exec("DROP SOURCE n")
+	wantParserError(t, err, 13, "view v reads source n; drop the view first")
+	ts.mustExec("DROP VIEW v")
+	ts.mustExec("DROP SOURCE n")
+
+	sess, err := NewSession(Config{Settings: map[string]string{"format": "csv"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	for _, sql := range []string{"SET format = 'json'", "RESET format"} {
+		st, _ := parser.ParseStmt("", sql)
+		if _, err := sess.Execute(context.Background(), parser.Statement{Stmt: st}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if v, _ := sess.Setting("format"); v != "csv" {
+		t.Errorf("after RESET format is %q, want the starting csv", v)
+	}
+	st, _ := parser.ParseStmt("", "RESET")
+	sess.Execute(context.Background(), parser.Statement{Stmt: st})
+	if v, _ := sess.Setting("format"); v != "csv" {
+		t.Errorf("after RESET (all) format is %q, want the starting csv", v)
 	}
 }

@@ -38,9 +38,10 @@ type fileSink struct {
 	buf    []byte
 	header bool // the header is written (into what is or will be the target)
 
-	committed int64   // the target's length with every committed pending file
-	pending   []int64 // checkpoints whose pending files await CommitCheckpoint
-	appended  []int64 // pending files appended to the target, kept until safe
+	committed int64           // the target's length with every committed pending file
+	pending   []int64         // checkpoints whose pending files await CommitCheckpoint
+	sizes     map[int64]int64 // the pending files' sizes
+	appended  []int64         // pending files appended to the target, kept until safe
 	// deletable maps a checkpoint to the pending files appended before its
 	// snapshot: once it completes, no restore needs them.
 	deletable map[int64][]int64
@@ -53,7 +54,7 @@ func newFileSink(spec *planner.SinkOp, enc encoder, exactlyOnce bool) (*fileSink
 			return nil, fmt.Errorf("sink %s: %w", spec.Name, err)
 		}
 	}
-	return &fileSink{path: path, enc: enc, exactlyOnce: exactlyOnce, deletable: map[int64][]int64{}}, nil
+	return &fileSink{path: path, enc: enc, exactlyOnce: exactlyOnce, deletable: map[int64][]int64{}, sizes: map[int64]int64{}}, nil
 }
 
 func (s *fileSink) hidden(suffix string) string {
@@ -143,10 +144,15 @@ func (s *fileSink) Snapshot(id int64, w StateWriter) error {
 			return err
 		}
 		s.f = nil
+		info, err := os.Stat(s.inProgress())
+		if err != nil {
+			return err
+		}
 		if err := os.Rename(s.inProgress(), s.pendingFile(id)); err != nil {
 			return err
 		}
 		s.pending = append(s.pending, id)
+		s.sizes[id] = info.Size()
 	}
 	s.deletable[id] = append([]int64(nil), s.appended...)
 	w.Put([]byte("file"), s.encodeState())
@@ -227,9 +233,11 @@ func (s *fileSink) appendPending(id int64) error {
 	return nil
 }
 
-// Restore implements Stateful: the target is cut back to what the
-// checkpoint had committed, its pending files are committed again, and
-// anything written after it is discarded.
+// Restore implements Stateful: the target becomes exactly what the
+// checkpoint covers — its committed length plus its pending files, which
+// are appended again unless they already are (the target is at least that
+// long: they were committed before the process stopped) — and anything
+// written after the checkpoint is discarded.
 func (s *fileSink) Restore(key, value []byte) error {
 	if string(key) != "file" {
 		return nil
@@ -237,25 +245,29 @@ func (s *fileSink) Restore(key, value []byte) error {
 	if err := s.decodeState(string(value)); err != nil {
 		return err
 	}
-	keep := map[int64]bool{}
+	covered := s.committed
 	for _, id := range s.pending {
+		covered += s.sizes[id]
+	}
+	pending := s.pending
+	s.pending = nil
+	if info, err := os.Stat(s.path); err == nil && info.Size() >= covered {
+		s.committed = covered // committed already: only what came later goes
+		s.removeStray(nil)
+		return os.Truncate(s.path, covered)
+	}
+	keep := map[int64]bool{}
+	for _, id := range pending {
 		keep[id] = true
 	}
 	s.removeStray(keep)
-	pending := s.pending
-	s.pending = nil
 	for _, id := range pending {
 		if err := s.appendPending(id); err != nil {
-			return err
+			return fmt.Errorf("restoring %s: %w", s.path, err)
 		}
 		s.appended = append(s.appended, id)
 	}
-	f, err := os.OpenFile(s.path, os.O_WRONLY|os.O_CREATE, 0o644)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Truncate(s.committed)
+	return os.Truncate(s.path, s.committed)
 }
 
 // removeStray deletes the hidden files of earlier runs but those in keep.
@@ -345,7 +357,8 @@ func (s *fileSink) Close() error {
 	return err
 }
 
-// The state: committed length, header flag, pending and appended ids.
+// The state: the committed length, the header flag, and the pending files
+// with their sizes.
 func (s *fileSink) encodeState() []byte {
 	b := appendVarint(nil, s.committed)
 	if s.header {
@@ -353,11 +366,9 @@ func (s *fileSink) encodeState() []byte {
 	} else {
 		b = append(b, 0)
 	}
-	for _, ids := range [][]int64{s.pending, s.appended} {
-		b = appendUvarint(b, uint64(len(ids)))
-		for _, id := range ids {
-			b = appendVarint(b, id)
-		}
+	b = appendUvarint(b, uint64(len(s.pending)))
+	for _, id := range s.pending {
+		b = appendVarint(appendVarint(b, id), s.sizes[id])
 	}
 	return b
 }
@@ -370,18 +381,12 @@ func (s *fileSink) decodeState(v string) error {
 	}
 	s.header = r.s[0] == 1
 	r.s = r.s[1:]
-	lists := make([][]int64, 2)
-	for i := range lists {
-		n := r.uvarint()
-		for j := uint64(0); j < n && r.err == nil; j++ {
-			lists[i] = append(lists[i], r.varint())
-		}
+	n := r.uvarint()
+	s.pending, s.appended = nil, nil
+	for j := uint64(0); j < n && r.err == nil; j++ {
+		id := r.varint()
+		s.pending = append(s.pending, id)
+		s.sizes[id] = r.varint()
 	}
-	if r.err != nil {
-		return r.err
-	}
-	// Files appended before the checkpoint are in the committed length;
-	// only the pending ones are committed again.
-	s.pending, s.appended = lists[0], nil
-	return nil
+	return r.err
 }

@@ -138,7 +138,7 @@ func (t *task) pushSource(ctx context.Context, b *Batch) error {
 	in := t.job.recordsIn.Add(int64(b.Len()))
 	if err := t.push(ctx, 0, b); err != nil {
 		var evalErr *planner.EvalError
-		if errors.As(err, &evalErr) {
+		if errors.As(err, &evalErr) && t.job.Plan.Options.Restart.Kind != planner.RestartNone {
 			t.quarantine(b, err)
 		}
 		return err
@@ -365,11 +365,18 @@ func (t *task) positionKey() string {
 }
 
 // push runs b through the operators from index i on and hands the result
-// to the router or the sink.
+// to the router or the sink. When an operator fails on a row, the rows it
+// produced before that one still go on, as they would record by record:
+// the output before a failure is not lost with it.
 func (t *task) push(ctx context.Context, i int, b *Batch) error {
 	for ; i < len(t.operators) && b.Len() > 0; i++ {
 		out := NewBatch(b.Len())
 		if err := t.operators[i].Process(b, out); err != nil {
+			if out.Len() > 0 {
+				if perr := t.push(ctx, i+1, out); perr != nil {
+					return perr
+				}
+			}
 			return err
 		}
 		b = out

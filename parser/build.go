@@ -324,6 +324,13 @@ func (b *builder) float(at lexer.Position, text string, neg bool) Expr {
 	return &FloatLit{At: pos(at), Value: f}
 }
 
+// intervalUnits are the units of an INTERVAL literal: fixed lengths of
+// time (months and years are not).
+var intervalUnits = map[string]bool{
+	"MILLISECOND": true, "MILLISECONDS": true, "SECOND": true, "SECONDS": true, "MINUTE": true, "MINUTES": true,
+	"HOUR": true, "HOURS": true, "DAY": true, "DAYS": true,
+}
+
 // ---- expressions: precedence climbing over the flat parse ----
 
 // Binding powers, loosest first, as in PostgreSQL: OR < AND < NOT < IS <
@@ -534,7 +541,16 @@ func (b *builder) primary(g *primaryG) Expr {
 	case g.Null:
 		return &NullLit{At: at}
 	case g.Interval != nil:
-		return &IntervalLit{At: at, Value: b.str(g.Pos, g.Interval.Value), Unit: strings.ToUpper(g.Interval.Unit)}
+		lit := &IntervalLit{At: at, Value: b.str(g.Pos, g.Interval.Value)}
+		if u := g.Interval.Unit; u != nil {
+			// Any word after the value is its unit, so that a unit we do
+			// not know is an error rather than a column alias.
+			lit.Unit = strings.ToUpper(u.Plain)
+			if !intervalUnits[lit.Unit] {
+				b.fail(u.Pos, "unknown interval unit %s (accepted: MILLISECOND, SECOND, MINUTE, HOUR, DAY; write AS before an alias)", strings.ToUpper(u.Plain+u.Quoted))
+			}
+		}
+		return lit
 	case g.Timestamp != nil:
 		return &TimestampLit{At: at, Value: b.str(g.Pos, *g.Timestamp)}
 	case g.Case != nil:

@@ -160,7 +160,7 @@ type valueG struct {
 	Neg    *valueG `parser:"| '-' @@"`
 	True   bool    `parser:"| @'TRUE'"`
 	False  bool    `parser:"| @'FALSE'"`
-	Word   *string `parser:"| @Ident"`
+	Word   *string `parser:"| @( Ident | Keyword )"`
 }
 
 type dropG struct {
@@ -289,8 +289,8 @@ type primaryG struct {
 }
 
 type intervalG struct {
-	Value string `parser:"'INTERVAL' @String"`
-	Unit  string `parser:"@( 'MILLISECOND' | 'MILLISECONDS' | 'SECOND' | 'SECONDS' | 'MINUTE' | 'MINUTES' | 'HOUR' | 'HOURS' | 'DAY' | 'DAYS' )?"`
+	Value string  `parser:"'INTERVAL' @String"`
+	Unit  *identG `parser:"@@?"`
 }
 
 type caseG struct {

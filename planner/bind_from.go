@@ -430,7 +430,7 @@ func (b *binder) bindValues(v *parser.Values) (*relation, error) {
 	colTypes := make([]types.Type, width)
 	for i, r := range v.Rows {
 		if len(r) != width {
-			return nil, parser.Errorf(parser.Start(r[0]), "VALUES rows must all have %d values; this one has %d", width, len(r))
+			return nil, parser.Errorf(parser.Start(r[0]), "VALUES rows must all have %s; this one has %d", plural(width, "value"), len(r))
 		}
 		rows[i] = make([]types.Value, width)
 		for j, e := range r {

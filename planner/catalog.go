@@ -307,3 +307,21 @@ func Describe(cols Schema) string {
 	}
 	return b.String()
 }
+
+// Reads reports whether query names the source or view name in a FROM
+// clause (its own, a subquery's, or a join's).
+func Reads(query *parser.SelectStmt, name string) bool {
+	var from func(f parser.FromItem) bool
+	from = func(f parser.FromItem) bool {
+		switch f := f.(type) {
+		case *parser.TableName:
+			return f.Name.Name == name
+		case *parser.Subquery:
+			return Reads(f.Query, name)
+		case *parser.Join:
+			return from(f.Left) || from(f.Right)
+		}
+		return false
+	}
+	return query.From != nil && from(query.From)
+}

@@ -63,9 +63,11 @@ var lineColumn = Schema{{Name: "line", Type: types.STRING}}
 var recordOptions = []connOption{
 	{name: "format", def: FormatLines, check: oneOf(FormatLines, FormatCSV, FormatJSON), lower: true},
 	{name: "delimiter", def: ",", check: singleChar},
-	{name: "header", def: "false", check: isBool, boolean: true},
 	{name: "null_literal", def: ""},
 }
+
+// headerOption skips a file's first line; a socket has no first line.
+var headerOption = connOption{name: "header", def: "false", check: isBool, boolean: true}
 
 var connectors = map[string]*connectorDef{
 	ConnectorSocket: {
@@ -79,7 +81,7 @@ var connectors = map[string]*connectorDef{
 	},
 	ConnectorFile: {
 		name: ConnectorFile, source: true, sink: true,
-		options: append([]connOption{{name: "path", required: true, check: nonEmpty}}, recordOptions...),
+		options: append([]connOption{{name: "path", required: true, check: nonEmpty}, headerOption}, recordOptions...),
 		sinkOptions: []connOption{
 			{name: "path", required: true, check: nonEmpty},
 			{name: "format", def: FormatCSV, check: oneOf(FormatChangelog, FormatCSV, FormatJSON), lower: true},

@@ -87,7 +87,7 @@ WITH (checkpoint_interval = '1s', restart = 'fixed-delay(3, 10s)');`
 	//       └─ Exchange: hash[word]
 	//          └─ Calc (filter=word <> '')  [id=2 parallelism=1]
 	//             └─ Unnest (SPLIT(line, ' ') AS word)  [id=1 parallelism=1]
-	//                └─ Source: words [line STRING] (connector=socket, address=localhost:9100, format=lines, header=false, max_retries=10)  [id=0 parallelism=1]
+	//                └─ Source: words [line STRING] (connector=socket, address=localhost:9100, format=lines, max_retries=10)  [id=0 parallelism=1]
 	//
 	// job select_0283248f: unbounded, checkpoint every 1s, restart fixed-delay(3, 10s)
 }

@@ -228,8 +228,12 @@ func comparison(op string) resolver {
 		if len(args) != 2 {
 			return types.Type{}, nil, fmt.Errorf("takes two operands")
 		}
-		if _, ok := types.Common(args[0], args[1]); !ok {
+		common, ok := types.Common(args[0], args[1])
+		if !ok {
 			return types.Type{}, nil, fmt.Errorf("cannot compare %s with %s", args[0], args[1])
+		}
+		if !common.Comparable() && op != "=" && op != "<>" {
+			return types.Type{}, nil, fmt.Errorf("%s values have no order: %s cannot compare them (= and <> can)", common, op)
 		}
 		return types.BOOLEAN, func(v []types.Value) (types.Value, error) {
 			return types.Bool(test(types.Compare(v[0], v[1]))), nil

@@ -153,7 +153,7 @@ var optionDefs = []optionDef{
 				o.CheckpointInterval = 0
 				return nil
 			}
-			return setPositiveDuration(&o.CheckpointInterval, v)
+			return setDuration(&o.CheckpointInterval, v) // '0s' is off too
 		}},
 	{Setting{"checkpoint_min_pause", "0s", "least time between the end of a checkpoint and the start of the next"},
 		func(o *Options, v string) error { return setDuration(&o.CheckpointMinPause, v) }},
@@ -325,14 +325,14 @@ func ResolveOptions(settings map[string]string, with []*parser.Option) (Options,
 		}
 	}
 	if o.SourceLog && o.CheckpointInterval == 0 {
-		at := parser.Pos{}
+		// the log is trimmed by checkpoints; without them it would only grow
+		const msg = "source_log = 'on' needs checkpoint_interval: the log is trimmed when checkpoints complete"
 		for _, opt := range with {
 			if opt.Key == "source_log" {
-				at = opt.At
+				return o, parser.Errorf(opt.At, msg)
 			}
 		}
-		// the log is trimmed by checkpoints; without them it would only grow
-		return o, parser.Errorf(at, "source_log = 'on' needs checkpoint_interval: the log is trimmed when checkpoints complete")
+		return o, fmt.Errorf("%s (source_log was SET for the session)", msg)
 	}
 	return o, nil
 }

@@ -272,7 +272,7 @@ func TestOptionValue(t *testing.T) {
 func TestCheckSetting(t *testing.T) {
 	for _, tc := range []struct{ key, value string }{
 		{"job_name", "wordcount"}, {"state_dir", "/tmp/state"}, {"checkpoint_interval", "1s"},
-		{"checkpoint_interval", "off"}, {"checkpoint_interval", "OFF"}, {"checkpoint_interval", "0"},
+		{"checkpoint_interval", "off"}, {"checkpoint_interval", "OFF"}, {"checkpoint_interval", "0"}, {"checkpoint_interval", "0s"},
 		{"checkpoint_min_pause", "0s"}, {"checkpoint_timeout", "10 min"},
 		{"checkpoint_retention", "delete_on_cancellation"}, {"checkpoint_retention", "retain_on_cancellation"},
 		{"checkpoints_retained", "1000"}, {"restart", "none"}, {"restart", "failure-rate(3, 5 min, 10s)"},
@@ -291,7 +291,6 @@ func TestCheckSetting(t *testing.T) {
 		{"job_name", "../escape", `^bad value '../escape' for job_name`},
 		{"job_name", ".hidden", `^bad value '.hidden' for job_name`},
 		{"state_dir", "  ", `^bad value '  ' for state_dir: expected a directory path$`},
-		{"checkpoint_interval", "0s", `^bad value '0s' for checkpoint_interval: must be greater than zero$`},
 		{"checkpoint_interval", "-5s", `^bad value '-5s' for checkpoint_interval: must not be negative$`},
 		{"checkpoint_interval", "often", `^bad value 'often' for checkpoint_interval: "often" is not a duration`},
 		{"checkpoint_min_pause", "-1ms", `must not be negative`},

@@ -114,8 +114,8 @@ func (p *Planner) plan(stmt parser.Stmt, query *parser.SelectStmt, opts Options,
 func conformToSink(node Node, def *SinkDef, query *parser.SelectStmt) (Node, error) {
 	got := node.Schema()
 	if len(got) != len(def.Columns) {
-		return nil, parser.Errorf(query.At, "sink %q has %d columns %s, but the query produces %d %s",
-			def.Name, len(def.Columns), def.Columns, len(got), got)
+		return nil, parser.Errorf(query.At, "sink %q has %s %s, but the query produces %d %s",
+			def.Name, plural(len(def.Columns), "column"), def.Columns, len(got), got)
 	}
 	exprs := make([]Expr, len(got))
 	for i, c := range got {

@@ -1,16 +1,19 @@
 package planner
 
+import "github.com/streamsql/streamsql/planner/types"
+
 // pushDownFilters moves filters toward the sources, so fewer rows flow
 // through the plan.
 //
 //	Filter(c, Filter(d, x))     ⇒ Filter(d AND c, x)               d first: it guards c (WHERE qty <> 0 below 100 / qty)
 //	Filter(c, Project(e, x))    ⇒ Project(e, Filter(c[e], x))      the columns c reads are not volatile
-//	Filter(c, Unnest(a, x))     ⇒ Unnest(a, Filter(c', x))         for the conjuncts c' not reading the element, not volatile
+//	Filter(c, Unnest(a, x))     ⇒ Unnest(a, Filter(c', x))         for the conjuncts c' not reading the element, that cannot fail
 //	Filter(c, Aggregate(k, x))  ⇒ Aggregate(k, Filter(c', x))      for the conjuncts c' reading only keys, not volatile, k not empty
 //
-// Volatile conjuncts (RAISE_ERROR, NOW) stay where they are: below an
-// UNNEST they would also run for rows whose array is empty, and fail a job
-// that would not have failed. A global aggregate (no keys) always emits its
+// Below an UNNEST a condition also runs for rows whose array is empty, which
+// it would never have seen: only conditions that cannot fail move there (no
+// RAISE_ERROR, no cast of a string, no arithmetic), or a job would fail that
+// should not. A global aggregate (no keys) always emits its
 // row, so nothing moves below it: HAVING FALSE must still remove that row.
 func pushDownFilters(n Node) Node {
 	children := n.Children()
@@ -48,7 +51,7 @@ func pushDownFilters(n Node) Node {
 		return splitFilter(f, in, func(c Expr) (Expr, bool) {
 			used := map[int]bool{}
 			columnsUsed(c, used)
-			if used[elem] || isVolatile(c) {
+			if used[elem] || canFail(c) || isVolatile(c) {
 				return nil, false
 			}
 			return remapColumns(c, mapping), true
@@ -98,6 +101,40 @@ func splitFilter(f *Filter, in Node, push func(Expr) (Expr, bool)) Node {
 		node = &Filter{Input: node, Cond: conjoin(above)}
 	}
 	return node
+}
+
+// infallible are the functions that cannot fail on any input.
+var infallible = map[string]bool{
+	"=": true, "<>": true, "<": true, "<=": true, ">": true, ">=": true, "NOT": true, "IN": true,
+	"IS NULL": true, "IS NOT NULL": true, "IS TRUE": true, "IS NOT TRUE": true, "IS FALSE": true, "IS NOT FALSE": true,
+	"||": true, "CONCAT": true, "LOWER": true, "UPPER": true, "TRIM": true, "LTRIM": true, "RTRIM": true,
+	"LENGTH": true, "CHAR_LENGTH": true, "REPLACE": true, "SPLIT": true, "SPLIT_INDEX": true, "CARDINALITY": true,
+}
+
+// canFail reports whether evaluating e may fail on some row: it calls a
+// function that can (division, RAISE_ERROR, ...), casts in a way that can,
+// or matches a pattern that is not a constant.
+func canFail(e Expr) bool {
+	fails := false
+	walkExpr(e, func(x Expr) bool {
+		switch x := x.(type) {
+		case *Call:
+			switch {
+			case x.Func == "LIKE" || x.Func == "NOT LIKE":
+				_, constant := x.Args[1].(*Literal)
+				fails = fails || !constant
+			case !infallible[x.Func]:
+				fails = true
+			}
+		case *Cast:
+			from, to := x.X.Type(), x.T
+			safe := to.Kind == types.KindString || from.Kind == types.KindNull || from.Equal(to) ||
+				(from.Kind == types.KindInt && to.Kind == types.KindFloat)
+			fails = fails || !safe
+		}
+		return !fails
+	})
+	return fails
 }
 
 func conjuncts(e Expr) []Expr {

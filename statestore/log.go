@@ -1,6 +1,7 @@
 package statestore
 
 import (
+	"encoding/binary"
 	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
@@ -50,7 +51,8 @@ func (s *Store) ReadLog(op, subtask uint32, after uint64, fn func(seq uint64, re
 	})
 }
 
-// LastLogSeq returns the number of the newest record in the log, or 0.
+// LastLogSeq returns the number of the newest record ever appended to the
+// log (trimmed or not), or 0.
 func (s *Store) LastLogSeq(op, subtask uint32) (uint64, error) {
 	var last uint64
 	err := s.db.View(func(txn *badger.Txn) error {
@@ -58,12 +60,25 @@ func (s *Store) LastLogSeq(op, subtask uint32) (uint64, error) {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, Reverse: true})
 		defer it.Close()
 		it.Seek(logKey(op, subtask, ^uint64(0)))
-		if it.ValidForPrefix(prefix) {
-			last = parseLogSeq(it.Item().Key())
+		if !it.ValidForPrefix(prefix) {
+			return nil
 		}
-		return nil
+		if last = parseLogSeq(it.Item().Key()); last > 0 {
+			return nil
+		}
+		return it.Item().Value(func(v []byte) error { // the trim mark
+			last = trimMark(v)
+			return nil
+		})
 	})
 	return last, err
+}
+
+func trimMark(v []byte) uint64 {
+	if _, payload, err := unframe(v); err == nil && len(payload) == 8 {
+		return binary.BigEndian.Uint64(payload)
+	}
+	return 0
 }
 
 // TrimLog deletes the records numbered up to upto: a completed checkpoint
@@ -75,7 +90,7 @@ func (s *Store) TrimLog(op, subtask uint32, upto uint64) error {
 		prefix := logPrefix(op, subtask)
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 		defer it.Close()
-		for it.Rewind(); it.ValidForPrefix(prefix); it.Next() {
+		for it.Seek(logKey(op, subtask, 1)); it.ValidForPrefix(prefix); it.Next() {
 			if parseLogSeq(it.Item().Key()) > upto {
 				break
 			}
@@ -86,6 +101,10 @@ func (s *Store) TrimLog(op, subtask uint32, upto uint64) error {
 		return nil
 	})
 	if err != nil {
+		return err
+	}
+	mark := binary.BigEndian.AppendUint64(nil, upto)
+	if err := wb.Set(logKey(op, subtask, 0), frame(flagValue, mark)); err != nil {
 		return err
 	}
 	return wb.Flush()

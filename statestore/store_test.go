@@ -229,6 +229,21 @@ func TestLog(t *testing.T) {
 	if last, _ := s.LastLogSeq(3, 0); last != 3 {
 		t.Errorf("last seq %d, want 3", last)
 	}
+	// emptied by trimming, the log still knows where numbering stands
+	if err := s.TrimLog(3, 0, 3); err != nil {
+		t.Fatal(err)
+	}
+	if last, _ := s.LastLogSeq(3, 0); last != 3 {
+		t.Errorf("last seq after trimming everything %d, want 3", last)
+	}
+	got = nil
+	s.ReadLog(3, 0, 0, func(seq uint64, rec []byte) error {
+		got = append(got, fmt.Sprintf("%d:%s", seq, rec))
+		return nil
+	})
+	if len(got) != 0 {
+		t.Errorf("records after trimming everything: %v", got)
+	}
 }
 
 func TestPermissions(t *testing.T) {

@@ -38,9 +38,9 @@ WITH (job_name = 'wc_table', checkpoint_interval = '200ms', parallelism = 2, for
 // two phases, at parallelism 1 its changelog is deterministic) and the
 // final table.
 func TestKillAndResume(t *testing.T) {
-	lines, kills := 100_000, 4
+	lines, kills, window := 100_000, 4, 3*time.Second
 	if *crashLoop {
-		lines, kills = 1_000_000, 10
+		lines, kills, window = 1_000_000, 10, 10*time.Second
 	}
 	if testing.Short() {
 		t.Skip("kills and restarts the binary repeatedly")
@@ -62,7 +62,7 @@ func TestKillAndResume(t *testing.T) {
 		}
 		// Kill at a random moment: early, while reading, often inside a
 		// checkpoint (one every 200 ms).
-		wait := time.Duration(rng.Int63n(int64(3 * time.Second)))
+		wait := time.Duration(rng.Int63n(int64(window)))
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
 		select {

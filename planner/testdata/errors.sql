@@ -168,7 +168,7 @@ CREATE SOURCE s WITH (connector = /* ERROR "^unknown source connector 'series' \
 CREATE SOURCE s WITH (connector = /* ERROR "^unknown source connector 'print' \\(accepted: datagen, file, socket\\)$" */ 'print')
 CREATE SOURCE /* ERROR "^a source needs WITH \\(connector = '...'\\), one of: datagen, file, socket$" */ s WITH (path = 'x')
 CREATE SOURCE /* ERROR "^the socket source needs the option address$" */ s WITH (connector = 'socket')
-CREATE SOURCE s WITH (connector = 'socket', address = 'localhost:1', /* ERROR "^unknown option \"adress\" for the socket source \\(did you mean \"address\"\\?\\) \\(accepted: address, max_retries, format, delimiter, header, null_literal\\)$" */ adress = 'x')
+CREATE SOURCE s WITH (connector = 'socket', address = 'localhost:1', /* ERROR "^unknown option \"adress\" for the socket source \\(did you mean \"address\"\\?\\) \\(accepted: address, max_retries, format, delimiter, null_literal\\)$" */ adress = 'x')
 CREATE SOURCE s WITH (connector = 'file', path = 'x', /* ERROR "^option \"path\" is given twice$" */ path = 'y')
 CREATE SOURCE s WITH (connector = 'socket', address = /* ERROR "^bad value 'nohost' for address: expected host:port, e.g. 'localhost:9100'$" */ 'nohost')
 CREATE SOURCE s WITH (connector = 'socket', address = 'localhost:1', max_retries = /* ERROR "^bad value '-1' for max_retries: expected a whole number of 0 or more$" */ -1)

@@ -34,3 +34,11 @@ SELECT * FROM (SELECT DISTINCT n % 5 AS m FROM GENERATE_SERIES(1, 100) AS g(n)) 
 SELECT w FROM (
   SELECT w FROM (SELECT UPPER(line) AS w FROM FILE('in.txt')) AS a WHERE w <> ''
 ) AS b WHERE LENGTH(w) < 5;
+
+-- Below UNNEST only conditions that cannot fail move: a CAST of a string
+-- could fail for a row whose array is empty, which it would never have
+-- seen above the UNNEST.
+SELECT column1, w FROM (VALUES ('a', CAST(NULL AS STRING)), ('1', 'b')) AS v
+CROSS JOIN UNNEST(SPLIT(column2, ',')) AS t(w)
+WHERE CAST(column1 AS BIGINT) > 0 AND column1 <> 'z'
+WITH (parallelism = 1);
