@@ -21,9 +21,9 @@ type aggregate struct {
 	// emit as -U.
 	prev     []types.Value
 	sawInput bool
-	// dirty holds the groups changed (or deleted) since the last snapshot:
+	// dirty holds the groups that no completed checkpoint has as they are:
 	// checkpoints write only those.
-	dirty map[string]struct{}
+	dirty dirtyKeys
 }
 
 // group is one key's state. The key itself is the map key; output rows
@@ -35,7 +35,7 @@ type group struct {
 
 func newAggregate(spec *planner.AggregateOp) *aggregate {
 	return &aggregate{spec: spec, groups: map[string]*group{}, prev: make([]types.Value, len(spec.Aggs)),
-		dirty: map[string]struct{}{}}
+		dirty: dirtyKeys{}}
 }
 
 func (a *aggregate) Open(ctx *OperatorContext) error {
@@ -73,9 +73,7 @@ func (a *aggregate) Process(in, out *Batch) error {
 		if err := a.update(g, row, accumulate); err != nil {
 			return err
 		}
-		if _, ok := a.dirty[string(a.keyBuf)]; !ok {
-			a.dirty[string(a.keyBuf)] = struct{}{}
-		}
+		a.dirty.touch(a.keyBuf)
 		switch {
 		case g.rows <= 0:
 			delete(a.groups, string(a.keyBuf))
@@ -158,7 +156,7 @@ var sawInputKey = []byte{metaKeyPrefix, 's'}
 
 // Snapshot implements Stateful: each changed group's row count and
 // accumulators under its encoded key, and deletions for removed groups.
-func (a *aggregate) Snapshot(_ int64, w StateWriter) error {
+func (a *aggregate) Snapshot(id int64, w StateWriter) error {
 	var buf []byte
 	for k := range a.dirty {
 		g, ok := a.groups[k]
@@ -172,12 +170,15 @@ func (a *aggregate) Snapshot(_ int64, w StateWriter) error {
 		}
 		w.Put([]byte(k), buf)
 	}
-	clear(a.dirty)
+	a.dirty.snapshotted(id)
 	if a.sawInput && len(a.spec.Keys) == 0 {
 		w.Put(sawInputKey, []byte{1})
 	}
 	return nil
 }
+
+// Completed implements Stateful.
+func (a *aggregate) Completed(id int64) { a.dirty.completed(id) }
 
 // Restore implements Stateful.
 func (a *aggregate) Restore(key, value []byte) error {

@@ -208,6 +208,11 @@ func (c *coordinator) complete() {
 		return
 	}
 	c.lastComplete = time.Now()
+	if p.savepoint {
+		// The job stops after its savepoint: a later checkpoint would
+		// replace it, and the resuming run would not start where STOP said.
+		c.ended = true
+	}
 	c.job.checkpointCompleted(meta)
 	// Debug, not Info: at one a second it would drown the log; SHOW JOBS
 	// and SHOW CHECKPOINTS say where checkpoints are.

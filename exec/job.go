@@ -256,6 +256,20 @@ func (j *Job) Checkpoints() []statestore.Meta {
 	return store.Checkpoints()
 }
 
+// oldestRetained returns the oldest checkpoint the store keeps, or nil.
+func (j *Job) oldestRetained() *statestore.Meta {
+	j.mu.Lock()
+	store := j.store
+	j.mu.Unlock()
+	if store == nil {
+		return nil
+	}
+	if cps := store.Checkpoints(); len(cps) > 0 {
+		return &cps[0]
+	}
+	return nil
+}
+
 func (j *Job) checkpointCompleted(m statestore.Meta) {
 	j.mu.Lock()
 	defer j.mu.Unlock()

@@ -191,7 +191,7 @@ func (j *Job) openStore() (*statestore.Store, error) {
 	dir := j.stateDir()
 	_, statErr := os.Stat(filepath.Join(dir, "db"))
 	kept := statErr == nil
-	if !j.checkpointing() && (!kept || j.Plan.Options.Restore.Kind == planner.RestoreNone) {
+	if !j.checkpointing() && !kept {
 		return nil, nil
 	}
 	store, err := statestore.Open(dir)
@@ -258,6 +258,11 @@ func (j *Job) restorePoint(store *statestore.Store) (*statestore.Meta, error) {
 		if m, ok = store.Latest(); !ok {
 			return nil, nil // what a crash left behind is invisible and compacted later
 		}
+	}
+	if n, err := store.DiscardAfter(m.ID); err != nil {
+		return nil, err
+	} else if n > 0 {
+		j.log.Info(fmt.Sprintf("Job %s goes on from checkpoint %d; the %d newer checkpoint(s) are discarded", j.Name, m.ID, n))
 	}
 	if m.Fingerprint != j.Plan.Fingerprint {
 		return nil, fmt.Errorf("checkpoint %d of job %s was taken by a different plan, so its state does not fit this one: %s; "+

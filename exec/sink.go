@@ -131,7 +131,10 @@ func (s *tableSink) Finish() error { return s.table.Render(s.w) }
 func (s *tableSink) Close() error  { return nil }
 
 // Snapshot implements Stateful.
-func (s *tableSink) Snapshot(_ int64, w StateWriter) error { return s.table.snapshot(w) }
+func (s *tableSink) Snapshot(id int64, w StateWriter) error { return s.table.snapshot(id, w) }
+
+// Completed implements Stateful.
+func (s *tableSink) Completed(id int64) { s.table.dirty.completed(id) }
 
 // Restore implements Stateful.
 func (s *tableSink) Restore(key, value []byte) error { return s.table.restore(key, value) }

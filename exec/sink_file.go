@@ -159,6 +159,9 @@ func (s *fileSink) Snapshot(id int64, w StateWriter) error {
 	return nil
 }
 
+// Completed implements Stateful; CommitCheckpoint does the work.
+func (s *fileSink) Completed(int64) {}
+
 // CommitCheckpoint is phase two: the pending files of checkpoints up to
 // the completed one are appended to the target. A later checkpoint's
 // pending file waits for its own completion.

@@ -13,6 +13,10 @@ type Stateful interface {
 	// Restore loads one entry of state as an earlier Snapshot wrote it. A
 	// keyed operator receives only the keys its subtask owns.
 	Restore(key, value []byte) error
+	// Completed says that checkpoint id (and every one before it) is
+	// complete. Until then what a snapshot wrote may be lost with an
+	// aborted checkpoint, so the next snapshot writes it again.
+	Completed(id int64)
 }
 
 // StateWriter receives a snapshot's changes.
@@ -36,6 +40,33 @@ type Committer interface {
 // failure followed by a restart leaves each change in the output once.
 type Resumable interface {
 	Start(restored bool) error
+}
+
+// dirtyKeys tracks the keys of a state that no completed checkpoint holds
+// as they are: changed since, or written only by checkpoints that may still
+// be aborted. A snapshot writes them all; a completion forgets those it
+// covers.
+type dirtyKeys map[string]int64 // key -> the checkpoint that wrote it, 0 if none yet
+
+// touch marks a key changed.
+func (d dirtyKeys) touch(key []byte) {
+	d[string(key)] = 0
+}
+
+// snapshotted records that checkpoint id wrote every dirty key.
+func (d dirtyKeys) snapshotted(id int64) {
+	for k := range d {
+		d[k] = id
+	}
+}
+
+// completed forgets the keys that checkpoints up to id wrote.
+func (d dirtyKeys) completed(id int64) {
+	for k, by := range d {
+		if by != 0 && by <= id {
+			delete(d, k)
+		}
+	}
 }
 
 // stateEntry is one change of a snapshot.

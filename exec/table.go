@@ -19,8 +19,8 @@ type Table struct {
 	rows   map[string]*tableRow
 	buf    []byte
 	all    []int // every column, for encoding whole rows
-	// dirty holds the rows whose count changed since the last snapshot.
-	dirty map[string]struct{}
+	// dirty holds the rows whose count no completed checkpoint has.
+	dirty dirtyKeys
 }
 
 type tableRow struct {
@@ -30,7 +30,7 @@ type tableRow struct {
 
 // NewTable returns an empty table with the given columns.
 func NewTable(schema planner.Schema) *Table {
-	t := &Table{schema: schema, rows: map[string]*tableRow{}, dirty: map[string]struct{}{}}
+	t := &Table{schema: schema, rows: map[string]*tableRow{}, dirty: dirtyKeys{}}
 	for i := range schema {
 		t.all = append(t.all, i)
 	}
@@ -40,9 +40,7 @@ func NewTable(schema planner.Schema) *Table {
 // Apply applies one change.
 func (t *Table) Apply(kind types.RowKind, row types.Row) {
 	t.buf = appendKey(t.buf[:0], row, t.all)
-	if _, ok := t.dirty[string(t.buf)]; !ok {
-		t.dirty[string(t.buf)] = struct{}{}
-	}
+	t.dirty.touch(t.buf)
 	r := t.rows[string(t.buf)]
 	if kind.IsAccumulate() {
 		if r == nil {
@@ -62,7 +60,7 @@ func (t *Table) Apply(kind types.RowKind, row types.Row) {
 
 // snapshot writes the rows whose count changed: the encoded row and its
 // count, or a deletion.
-func (t *Table) snapshot(w StateWriter) error {
+func (t *Table) snapshot(id int64, w StateWriter) error {
 	var buf []byte
 	for k := range t.dirty {
 		if r, ok := t.rows[k]; ok {
@@ -72,7 +70,7 @@ func (t *Table) snapshot(w StateWriter) error {
 			w.Delete([]byte(k))
 		}
 	}
-	clear(t.dirty)
+	t.dirty.snapshotted(id)
 	return nil
 }
 

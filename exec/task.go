@@ -329,6 +329,14 @@ func (t *task) checkpoint(ctx context.Context, id int64, pos []byte) error {
 // commit tells the sink that checkpoint id is complete, and lets a source
 // with a log forget what the checkpoint covers.
 func (t *task) commit(id int64) error {
+	for _, op := range t.operators {
+		if s, ok := op.(Stateful); ok {
+			s.Completed(id)
+		}
+	}
+	if s, ok := t.sink.(Stateful); ok {
+		s.Completed(id)
+	}
 	if c, ok := t.sink.(Committer); ok {
 		if err := c.CommitCheckpoint(id); err != nil {
 			return err
@@ -342,6 +350,13 @@ func (t *task) commit(id int64) error {
 	}
 	if ok && pos != nil {
 		if s, ok := t.source.(*socketSource); ok && s.feed != nil {
+			// Every retained checkpoint may be restored: keep what the
+			// oldest of them has not seen.
+			if oldest := t.job.oldestRetained(); oldest != nil {
+				if p, ok := oldest.Positions[t.positionKey()]; ok {
+					pos = p
+				}
+			}
 			if n, err := readCounterPos(pos); err == nil {
 				if err := s.feed.log.trim(n); err != nil {
 					t.job.log.Warn(fmt.Sprintf("%s: trimming the source log: %v", t.name, err))

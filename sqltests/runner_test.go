@@ -132,6 +132,10 @@ func (c *collector) Snapshot(_ int64, w exec.StateWriter) error {
 	return nil
 }
 
+// Completed implements exec.Stateful: the collector keeps nothing that a
+// completion would let go.
+func (c *collector) Completed(int64) {}
+
 // Start implements exec.Resumable: a run that restores nothing starts the
 // collection over.
 func (c *collector) Start(restored bool) error {

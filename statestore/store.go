@@ -340,6 +340,41 @@ func (w *Writer) Abort() {
 	s.db.Update(func(txn *badger.Txn) error { return txn.Set(abandonedKey(w.id), nil) })
 }
 
+// DiscardAfter forgets the checkpoints newer than id: a job restored from
+// id goes on from there, and what they wrote must not mix into its next
+// checkpoints. Their entries become abandoned and are compacted later.
+func (s *Store) DiscardAfter(id int64) (int, error) {
+	s.mu.Lock()
+	var keep, drop []Meta
+	for _, m := range s.checkpoints {
+		if m.ID > id {
+			drop = append(drop, m)
+		} else {
+			keep = append(keep, m)
+		}
+	}
+	s.checkpoints = keep
+	for _, m := range drop {
+		s.abandoned[m.ID] = true
+	}
+	s.mu.Unlock()
+	err := s.db.Update(func(txn *badger.Txn) error {
+		for _, m := range drop {
+			if err := txn.Set(abandonedKey(m.ID), nil); err != nil {
+				return err
+			}
+			if err := txn.Delete(checkpointKey(m.ID)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(drop), s.db.Sync()
+}
+
 // Load calls fn with every key and value of operator op's state as of
 // checkpoint id, in key order. The slices are valid only during the call.
 func (s *Store) Load(id int64, op uint32, fn func(key, value []byte) error) error {
