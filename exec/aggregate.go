@@ -34,12 +34,14 @@ type group struct {
 }
 
 func newAggregate(spec *planner.AggregateOp) *aggregate {
-	return &aggregate{spec: spec, groups: map[string]*group{}, prev: make([]types.Value, len(spec.Aggs)),
-		dirty: dirtyKeys{}}
+	return &aggregate{spec: spec, groups: map[string]*group{}, prev: make([]types.Value, len(spec.Aggs))}
 }
 
 func (a *aggregate) Open(ctx *OperatorContext) error {
 	a.ctx = ctx
+	if ctx.Checkpointing {
+		a.dirty = dirtyKeys{}
+	}
 	return nil
 }
 

@@ -74,7 +74,8 @@ func (j *Job) build(store *statestore.Store) ([]*task, []Sink, error) {
 					}
 					t.operators = append(t.operators, operator)
 					t.opSpecs = append(t.opSpecs, op)
-					t.contexts = append(t.contexts, &OperatorContext{Name: op.Name, Subtask: i, Parallelism: par, Errors: j.errors})
+					t.contexts = append(t.contexts, &OperatorContext{Name: op.Name, Subtask: i, Parallelism: par, Errors: j.errors,
+						Checkpointing: j.checkpointing()})
 				}
 			}
 			c.tasks = append(c.tasks, t)

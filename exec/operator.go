@@ -21,4 +21,7 @@ type OperatorContext struct {
 	Subtask, Parallelism int
 	// Errors applies the job's on_error policy to bad records.
 	Errors *ErrorPolicy
+	// Checkpointing says whether the job takes checkpoints, and so whether
+	// stateful operators need to track what changed between them.
+	Checkpointing bool
 }

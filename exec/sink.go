@@ -44,7 +44,11 @@ func newSink(plan *planner.Plan, op *planner.Operator, env SinkEnv, checkpointin
 			return env.Results(plan), nil
 		}
 		if spec.Format == planner.FormatTable {
-			return &tableSink{table: NewTable(op.Schema), w: env.Stdout}, nil
+			table := NewTable(op.Schema)
+			if checkpointing {
+				table.trackChanges()
+			}
+			return &tableSink{table: table, w: env.Stdout}, nil
 		}
 		return newWriterSink(env.Stdout, newEncoder(spec.Format, op.Schema, updating), nil), nil
 	case planner.ConnectorFile:

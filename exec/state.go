@@ -48,8 +48,15 @@ type Resumable interface {
 // covers.
 type dirtyKeys map[string]int64 // key -> the checkpoint that wrote it, 0 if none yet
 
-// touch marks a key changed.
+// touch marks a key changed. A nil set tracks nothing: a job without
+// checkpoints pays nothing for them.
 func (d dirtyKeys) touch(key []byte) {
+	if d == nil {
+		return
+	}
+	if by, ok := d[string(key)]; ok && by == 0 {
+		return // already dirty; the lookup does not allocate, an assignment would
+	}
 	d[string(key)] = 0
 }
 

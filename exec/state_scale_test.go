@@ -64,7 +64,7 @@ func TestAggregateIncrementalCheckpointsAtScale(t *testing.T) {
 	step := keys / updated
 	spec := &planner.AggregateOp{Keys: []int{0}, Aggs: []planner.AggCall{call(planner.AggCountStar, -1, types.NULL)}, InputAppendOnly: true}
 	agg := newAggregate(spec)
-	if err := agg.Open(&OperatorContext{Name: "GroupAggregate", Parallelism: 1}); err != nil {
+	if err := agg.Open(&OperatorContext{Name: "GroupAggregate", Parallelism: 1, Checkpointing: true}); err != nil {
 		t.Fatal(err)
 	}
 	process := func(b *Batch) {
@@ -123,7 +123,7 @@ func TestAggregateIncrementalCheckpointsAtScale(t *testing.T) {
 	latest, _ := store.Latest()
 
 	restored := newAggregate(spec)
-	if err := restored.Open(&OperatorContext{Name: "GroupAggregate", Parallelism: 1}); err != nil {
+	if err := restored.Open(&OperatorContext{Name: "GroupAggregate", Parallelism: 1, Checkpointing: true}); err != nil {
 		t.Fatal(err)
 	}
 	start = time.Now()

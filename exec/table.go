@@ -30,7 +30,7 @@ type tableRow struct {
 
 // NewTable returns an empty table with the given columns.
 func NewTable(schema planner.Schema) *Table {
-	t := &Table{schema: schema, rows: map[string]*tableRow{}, dirty: dirtyKeys{}}
+	t := &Table{schema: schema, rows: map[string]*tableRow{}}
 	for i := range schema {
 		t.all = append(t.all, i)
 	}
@@ -55,6 +55,14 @@ func (t *Table) Apply(kind types.RowKind, row types.Row) {
 	}
 	if r.count--; r.count == 0 {
 		delete(t.rows, string(t.buf))
+	}
+}
+
+// trackChanges makes the table remember which rows changed, for
+// incremental snapshots; a table that is never checkpointed does not.
+func (t *Table) trackChanges() {
+	if t.dirty == nil {
+		t.dirty = dirtyKeys{}
 	}
 }
 
