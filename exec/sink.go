@@ -72,24 +72,32 @@ func newWriterSink(w io.Writer, enc encoder, closer io.Closer) *writerSink {
 }
 
 func (s *writerSink) Write(b *Batch) error {
-	s.buf = s.buf[:0]
-	if !s.started {
-		s.buf = s.enc.header(s.buf)
-		s.started = true
-	}
-	for i, row := range b.Rows {
-		s.buf = s.enc.encode(s.buf, b.Kinds[i], row)
-		if len(s.buf) > 32<<10 {
-			if _, err := s.w.Write(s.buf); err != nil {
-				return err
-			}
-			s.buf = s.buf[:0]
-		}
-	}
-	if _, err := s.w.Write(s.buf); err != nil {
+	var err error
+	if s.buf, err = writeChanges(s.w, s.enc, s.buf, &s.started, b); err != nil {
 		return err
 	}
 	return s.w.Flush()
+}
+
+// writeChanges encodes b to w, after the header if it has not been
+// written yet; buf is scratch space, returned for the next call.
+func writeChanges(w *bufio.Writer, enc encoder, buf []byte, headerDone *bool, b *Batch) ([]byte, error) {
+	buf = buf[:0]
+	if !*headerDone {
+		buf = enc.header(buf)
+		*headerDone = true
+	}
+	for i, row := range b.Rows {
+		buf = enc.encode(buf, b.Kinds[i], row)
+		if len(buf) > 32<<10 {
+			if _, err := w.Write(buf); err != nil {
+				return buf, err
+			}
+			buf = buf[:0]
+		}
+	}
+	_, err := w.Write(buf)
+	return buf, err
 }
 
 func (s *writerSink) Finish() error {

@@ -104,21 +104,8 @@ func (s *fileSink) Write(b *Batch) error {
 	if err := s.open(); err != nil {
 		return err
 	}
-	s.buf = s.buf[:0]
-	if !s.header {
-		s.buf = s.enc.header(s.buf)
-		s.header = true
-	}
-	for i, row := range b.Rows {
-		s.buf = s.enc.encode(s.buf, b.Kinds[i], row)
-		if len(s.buf) > 32<<10 {
-			if _, err := s.w.Write(s.buf); err != nil {
-				return err
-			}
-			s.buf = s.buf[:0]
-		}
-	}
-	if _, err := s.w.Write(s.buf); err != nil {
+	var err error
+	if s.buf, err = writeChanges(s.w, s.enc, s.buf, &s.header, b); err != nil {
 		return err
 	}
 	if !s.exactlyOnce {

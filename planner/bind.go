@@ -260,6 +260,17 @@ func rewriteAggregated(e Expr, keys []Expr, keyNames []string, refs []*aggRef, n
 		}
 	}
 	rec := func(x Expr) (Expr, error) { return rewriteAggregated(x, keys, keyNames, refs, names) }
+	all := func(xs []Expr) ([]Expr, error) {
+		out := make([]Expr, len(xs))
+		for i, a := range xs {
+			r, err := rec(a)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = r
+		}
+		return out, nil
+	}
 	switch x := e.(type) {
 	case *aggRef:
 		return &ColumnRef{Index: len(keys) + x.index, Name: names[len(keys)+x.index], T: x.t}, nil
@@ -269,15 +280,9 @@ func rewriteAggregated(e Expr, keys []Expr, keyNames []string, refs []*aggRef, n
 		return x, nil
 	case *Call:
 		c := *x
-		c.Args = make([]Expr, len(x.Args))
-		for i, a := range x.Args {
-			r, err := rec(a)
-			if err != nil {
-				return nil, err
-			}
-			c.Args[i] = r
-		}
-		return &c, nil
+		args, err := all(x.Args)
+		c.Args = args
+		return &c, err
 	case *Cast:
 		c := *x
 		r, err := rec(x.X)
@@ -285,15 +290,9 @@ func rewriteAggregated(e Expr, keys []Expr, keyNames []string, refs []*aggRef, n
 		return &c, err
 	case *Logical:
 		c := *x
-		c.Args = make([]Expr, len(x.Args))
-		for i, a := range x.Args {
-			r, err := rec(a)
-			if err != nil {
-				return nil, err
-			}
-			c.Args[i] = r
-		}
-		return &c, nil
+		args, err := all(x.Args)
+		c.Args = args
+		return &c, err
 	case *Case:
 		c := *x
 		c.Whens = make([]When, len(x.Whens))

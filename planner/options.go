@@ -161,15 +161,7 @@ var optionDefs = []optionDef{
 		func(o *Options, v string) error { return setPositiveDuration(&o.CheckpointTimeout, v) }},
 	{Setting{"checkpoint_retention", "delete_on_cancellation", "or retain_on_cancellation: keep checkpoints after cancel or failure"},
 		func(o *Options, v string) error {
-			switch strings.ToLower(v) {
-			case "delete_on_cancellation":
-				o.RetainOnCancel = false
-			case "retain_on_cancellation":
-				o.RetainOnCancel = true
-			default:
-				return fmt.Errorf("expected 'delete_on_cancellation' or 'retain_on_cancellation'")
-			}
-			return nil
+			return setChoice(&o.RetainOnCancel, v, choice[bool]{"delete_on_cancellation", false}, choice[bool]{"retain_on_cancellation", true})
 		}},
 	{Setting{"checkpoints_retained", "1", "how many completed checkpoints to keep"},
 		func(o *Options, v string) error { return setInt(&o.CheckpointsRetained, v, 1, 1000) }},
@@ -199,29 +191,16 @@ var optionDefs = []optionDef{
 		func(o *Options, v string) error { return setInt(&o.Parallelism, v, 1, 1024) }},
 	{Setting{"on_error", "fail", "fail, skip or dead_letter: what to do with a record that fails to decode or evaluate"},
 		func(o *Options, v string) error {
-			switch strings.ToLower(v) {
-			case "fail":
-				o.OnError = OnErrorFail
-			case "skip":
-				o.OnError = OnErrorSkip
-			case "dead_letter":
-				o.OnError = OnErrorDeadLetter
-			default:
-				return fmt.Errorf("expected 'fail', 'skip' or 'dead_letter'")
-			}
-			return nil
+			return setChoice(&o.OnError, v, choice[OnError]{"fail", OnErrorFail}, choice[OnError]{"skip", OnErrorSkip}, choice[OnError]{"dead_letter", OnErrorDeadLetter})
 		}},
 	{Setting{"source_log", "off", "on: SOCKET sources log what they receive, so a restored job loses no line (needs checkpoint_interval)"},
 		func(o *Options, v string) error {
-			switch strings.ToLower(v) {
-			case "on", "true":
-				o.SourceLog = true
-			case "off", "false":
-				o.SourceLog = false
-			default:
-				return fmt.Errorf("expected 'on' or 'off'")
+			// 'true' and 'false' are accepted too, as Flink's boolean options take them.
+			if strings.EqualFold(v, "true") || strings.EqualFold(v, "false") {
+				o.SourceLog = strings.EqualFold(v, "true")
+				return nil
 			}
-			return nil
+			return setChoice(&o.SourceLog, v, choice[bool]{"on", true}, choice[bool]{"off", false})
 		}},
 	{Setting{"format", "changelog", "how query results are printed: changelog, table, csv or json"},
 		func(o *Options, v string) error {
@@ -372,6 +351,29 @@ func setPositiveDuration(d *time.Duration, v string) error {
 		return fmt.Errorf("must be greater than zero")
 	}
 	return nil
+}
+
+// choice is one word an option accepts and the value it stands for.
+type choice[T any] struct {
+	word  string
+	value T
+}
+
+// setChoice sets *dst to the value of the choice v names (case does not
+// matter), or says which words are accepted.
+func setChoice[T any](dst *T, v string, choices ...choice[T]) error {
+	words := make([]string, len(choices))
+	for i, c := range choices {
+		if strings.EqualFold(v, c.word) {
+			*dst = c.value
+			return nil
+		}
+		words[i] = "'" + c.word + "'"
+	}
+	if len(words) == 1 {
+		return fmt.Errorf("expected %s", words[0])
+	}
+	return fmt.Errorf("expected %s or %s", strings.Join(words[:len(words)-1], ", "), words[len(words)-1])
 }
 
 func setInt(dst *int, v string, lo, hi int) error {

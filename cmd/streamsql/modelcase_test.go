@@ -85,19 +85,7 @@ func (w *logWatch) all() string {
 // error on stderr and exit code 1.
 func TestModelCase(t *testing.T) {
 	addr, feed := startServeLines(t)
-	job := exec.Command(testbin.Path(t), "--log-level", "debug", "--state-dir", t.TempDir(), "-e", fmt.Sprintf(modelCase, addr))
-	stdout, err := job.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stderr, err := job.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := job.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer job.Process.Kill()
+	job, stdout, stderr := startJob(t, "--log-level", "debug", "--state-dir", t.TempDir(), "-e", fmt.Sprintf(modelCase, addr))
 	out := readLines(stdout)
 	log := watchLog(stderr)
 
@@ -128,7 +116,7 @@ func TestModelCase(t *testing.T) {
 	log.wait(t, "cannot restart: the restart strategy fixed-delay(3, 1s) allows no more")
 	log.wait(t, "switched from FAILING to FAILED")
 
-	err = job.Wait()
+	err := job.Wait()
 	if code := exitCode(err); code != 1 {
 		t.Fatalf("exit code %d (%v), want 1\n%s", code, err, log.all())
 	}
@@ -149,6 +137,26 @@ func TestModelCase(t *testing.T) {
 	if last := lines[len(lines)-2] + lines[len(lines)-1]; !strings.Contains(last, "custom error flag, restart application") {
 		t.Errorf("stderr does not end with the root cause:\n%s", strings.Join(lines[max(0, len(lines)-5):], "\n"))
 	}
+}
+
+// startJob starts the real binary with args and returns it with its stdout
+// and stderr; the test kills it if it is still running at the end.
+func startJob(t *testing.T, args ...string) (*exec.Cmd, io.Reader, io.Reader) {
+	t.Helper()
+	job := exec.Command(testbin.Path(t), args...)
+	stdout, err := job.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr, err := job.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := job.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { job.Process.Kill() })
+	return job, stdout, stderr
 }
 
 func exitCode(err error) int {
@@ -172,19 +180,7 @@ func TestSourceLogExactlyOnce(t *testing.T) {
 	query := strings.Replace(fmt.Sprintf(modelCase, addr), "parallelism = 1)",
 		"parallelism = 2, source_log = 'on', job_name = 'logged')", 1)
 	query = strings.Replace(query, "fixed-delay(3, 1s)", "fixed-delay(3, 100ms)", 1)
-	job := exec.Command(testbin.Path(t), "--state-dir", state, "-e", query)
-	stdout, err := job.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stderr, err := job.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := job.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer job.Process.Kill()
+	job, stdout, stderr := startJob(t, "--state-dir", state, "-e", query)
 	log := watchLog(stderr)
 
 	// A stream of lines, fast enough that each failure strikes between
