@@ -25,8 +25,12 @@ lint:
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
+## bench: the benchmark suite of issue 5 — the word count against a
+## hand-written Go program, state at scale, latency, and the per-operator Go
+## benchmarks — in under 10 minutes. Writes docs/benchmarks.md and
+## docs/benchmarks.svg and prints a line per figure.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./exec/...
+	GO=$(GO) $(GO) run ./bench/cmd/runbench
 
 ## demo: the streaming word count, fed by a local line server.
 demo:
