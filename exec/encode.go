@@ -37,6 +37,12 @@ type changelogEncoder struct{}
 func (changelogEncoder) header(buf []byte) []byte { return buf }
 
 func (changelogEncoder) encode(buf []byte, kind types.RowKind, row types.Row) []byte {
+	return AppendChange(buf, kind, row)
+}
+
+// AppendChange appends a change as the changelog shows it, Flink's RowKind
+// form: +I[hello, 1], a line of its own.
+func AppendChange(buf []byte, kind types.RowKind, row types.Row) []byte {
 	buf = append(buf, kind.String()...)
 	buf = append(buf, '[')
 	for i, v := range row {
@@ -47,6 +53,10 @@ func (changelogEncoder) encode(buf []byte, kind types.RowKind, row types.Row) []
 	}
 	return append(buf, ']', '\n')
 }
+
+// CellText returns a value as result rows show it: a string as it is,
+// NULL as NULL.
+func CellText(v types.Value) string { return string(appendText(nil, v)) }
 
 // appendText appends a value as result rows show it.
 func appendText(buf []byte, v types.Value) []byte {

@@ -118,7 +118,7 @@ func (s *Session) Execute(ctx context.Context, st parser.Statement) (*Result, er
 		}
 		return &Result{Job: job}, job.Err()
 	case *parser.ExplainStmt:
-		plan, err := s.planner.Plan(stmt, s.settingsCopy())
+		plan, err := s.Plan(stmt)
 		if err != nil {
 			return nil, err
 		}
@@ -224,24 +224,37 @@ func (s *Session) Execute(ctx context.Context, st parser.Statement) (*Result, er
 	return nil, parser.Errorf(st.Stmt.Pos(), "unsupported statement")
 }
 
+// Plan plans a SELECT or INSERT (or the one an EXPLAIN explains) with the
+// session's settings, without running it.
+func (s *Session) Plan(stmt parser.Stmt) (*planner.Plan, error) {
+	return s.planner.Plan(stmt, s.settingsCopy())
+}
+
 // Submit plans a SELECT or INSERT and starts its job without waiting.
 func (s *Session) Submit(st parser.Statement) (*Job, error) {
-	plan, err := s.planner.Plan(st.Stmt, s.settingsCopy())
+	return s.submit(st, false)
+}
+
+// SubmitDetached is Submit for a job that runs in the background, apart
+// from the statement that started it, as the shell runs an INSERT INTO.
+// SHOW JOBS marks it detached; Close cancels it like any other.
+func (s *Session) SubmitDetached(st parser.Statement) (*Job, error) {
+	return s.submit(st, true)
+}
+
+func (s *Session) submit(st parser.Statement, detached bool) (*Job, error) {
+	plan, err := s.Plan(st.Stmt)
 	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.nextID++
 	id := strconv.Itoa(s.nextID)
-	s.mu.Unlock()
 	env := SinkEnv{Stdout: s.cfg.Stdout, Results: s.cfg.Results}
-	s.mu.Lock()
-	hooks := s.cfg.Testing
-	s.mu.Unlock()
-	job := newJob(id, strings.TrimSpace(st.Text), plan, env, s.cfg.Log, hooks)
-	s.mu.Lock()
+	job := newJob(id, strings.TrimSpace(st.Text), plan, env, s.cfg.Log, s.cfg.Testing)
+	job.detached = detached
 	s.jobs = append(s.jobs, job)
-	s.mu.Unlock()
 	job.start(s.base)
 	return job, nil
 }
@@ -251,6 +264,23 @@ func (s *Session) Jobs() []*Job {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]*Job(nil), s.jobs...)
+}
+
+// Forget removes an ended job from the session's jobs: the shell forgets a
+// query it showed in the foreground once the user has seen it end, so that
+// SHOW JOBS lists what runs in the background. A job still running stays.
+func (s *Session) Forget(job *Job) {
+	if !job.State().Terminal() {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, j := range s.jobs {
+		if j == job {
+			s.jobs = append(s.jobs[:i], s.jobs[i+1:]...)
+			return
+		}
+	}
 }
 
 // Close cancels the jobs that are still running and waits for them.

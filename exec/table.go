@@ -1,11 +1,13 @@
 package exec
 
 import (
+	"container/heap"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/mattn/go-runewidth"
 
 	"github.com/streamsql/streamsql/planner"
 	"github.com/streamsql/streamsql/planner/types"
@@ -141,6 +143,43 @@ func (t *Table) Render(w io.Writer) error {
 	return RenderTable(w, t.schema.Names(), rightAligned(t.schema), textRows(t.Rows()))
 }
 
+// firstRows returns the first n rows in the order Rows gives, without
+// sorting them all: a display of a large table shows only its top.
+func (t *Table) firstRows(n int) []types.Row {
+	if n >= t.Len() {
+		return t.Rows()
+	}
+	// A max-heap of the n smallest rows seen so far.
+	h := &rowHeap{}
+	for _, r := range t.rows {
+		for i := 0; i < r.count; i++ {
+			if h.Len() < n {
+				heap.Push(h, r.row)
+			} else if compareRows(r.row, (*h)[0]) < 0 {
+				(*h)[0] = r.row
+				heap.Fix(h, 0)
+			}
+		}
+	}
+	out := []types.Row(*h)
+	sort.Slice(out, func(i, j int) bool { return compareRows(out[i], out[j]) < 0 })
+	return out
+}
+
+// rowHeap is a max-heap of rows, for firstRows.
+type rowHeap []types.Row
+
+func (h rowHeap) Len() int           { return len(h) }
+func (h rowHeap) Less(i, j int) bool { return compareRows(h[i], h[j]) > 0 }
+func (h rowHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *rowHeap) Push(x any)        { *h = append(*h, x.(types.Row)) }
+func (h *rowHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
 func rightAligned(s planner.Schema) []bool {
 	out := make([]bool, len(s))
 	for i, c := range s {
@@ -163,8 +202,18 @@ func textRows(rows []types.Row) [][]string {
 // cellEscaper keeps a cell on one line of the box.
 var cellEscaper = strings.NewReplacer("\n", `\n`, "\r", `\r`, "\t", `\t`)
 
-// RenderTable writes rows of text under a header in a box.
+// RenderTable writes rows of text under a header in a box, with the count
+// of rows below.
 func RenderTable(w io.Writer, header []string, right []bool, rows [][]string) error {
+	footer := fmt.Sprintf("(%d rows)", len(rows))
+	if len(rows) == 1 {
+		footer = "(1 row)"
+	}
+	return renderBox(w, header, right, rows, footer)
+}
+
+// renderBox writes rows of text under a header in a box, then footer.
+func renderBox(w io.Writer, header []string, right []bool, rows [][]string, footer string) error {
 	widths := make([]int, len(header))
 	for i, h := range header {
 		widths[i] = displayWidth(h)
@@ -204,14 +253,11 @@ func RenderTable(w io.Writer, header []string, right []bool, rows [][]string) er
 	if len(rows) > 0 {
 		rule()
 	}
-	if len(rows) == 1 {
-		b.WriteString("(1 row)\n")
-	} else {
-		fmt.Fprintf(&b, "(%d rows)\n", len(rows))
-	}
+	b.WriteString(footer + "\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-// displayWidth counts runes, with control characters shown as one cell.
-func displayWidth(s string) int { return utf8.RuneCountInString(s) }
+// displayWidth is how many terminal cells s takes: two for a wide (East
+// Asian) character, none for a combining mark.
+func displayWidth(s string) int { return runewidth.StringWidth(s) }

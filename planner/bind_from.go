@@ -508,3 +508,13 @@ func (b *binder) bindUnnest(left *relation, un *parser.Unnest) (*relation, error
 	sc := &scope{cols: append(append([]scopeColumn(nil), left.scope.cols...), scopeColumn{table: table, name: col, typ: *arr.Type().Elem})}
 	return &relation{node: node, scope: sc}, nil
 }
+
+// SourceFunctions lists the table functions that read a source, with their
+// parameters, as FROM accepts them: SOCKET(address), FILE(path), ...
+func SourceFunctions() []string {
+	out := make([]string, len(sourceFunctions))
+	for i, name := range sourceFunctions {
+		out[i] = name + "(" + strings.Join(sourceFunctionParams[name], ", ") + ")"
+	}
+	return out
+}

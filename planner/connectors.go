@@ -224,7 +224,9 @@ type optionError struct {
 
 func (e *optionError) Error() string { return e.err.Error() }
 
-func connectorNames(source bool) string {
+// Connectors lists, sorted, the connectors a CREATE SOURCE (source true)
+// or a CREATE SINK may name.
+func Connectors(source bool) []string {
 	var names []string
 	for _, c := range connectors {
 		if !c.internal && ((source && c.source) || (!source && c.sink)) {
@@ -232,7 +234,36 @@ func connectorNames(source bool) string {
 		}
 	}
 	sort.Strings(names)
-	return strings.Join(names, ", ")
+	return names
+}
+
+// ConnectorOptions lists, sorted, the WITH options of a CREATE SOURCE
+// (source true) or CREATE SINK with the given connector, "connector"
+// among them; for an unknown or empty connector, those of every connector.
+func ConnectorOptions(connector string, source bool) []string {
+	seen := map[string]bool{"connector": true}
+	for _, c := range connectors {
+		if c.internal || (connector != "" && connectors[connector] != nil && c.name != connector) {
+			continue
+		}
+		opts := c.sinkOptions
+		if source {
+			opts = c.options
+		}
+		for _, o := range opts {
+			seen[o.name] = true
+		}
+	}
+	names := make([]string, 0, len(seen))
+	for n := range seen {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func connectorNames(source bool) string {
+	return strings.Join(Connectors(source), ", ")
 }
 
 func oneOf(values ...string) func(string) error {

@@ -34,6 +34,9 @@ type Options struct {
 	SourceLog bool
 	// Format is how a query's results are printed: changelog, table, csv or json.
 	Format string
+	// ResultMode is how the interactive shell shows a query's results:
+	// table (redrawn in place), changelog or append. Scripts use Format.
+	ResultMode string
 }
 
 // RestartKind names a restart strategy.
@@ -213,6 +216,10 @@ var optionDefs = []optionDef{
 			}
 			return fmt.Errorf("expected one of %s", strings.Join(printFormats, ", "))
 		}},
+	{Setting{"result_mode", "table", "how the shell shows a query: table (redrawn in place), changelog or append (scripts use format)"},
+		func(o *Options, v string) error {
+			return setChoice(&o.ResultMode, strings.ToLower(v), choice[string]{"table", "table"}, choice[string]{"changelog", "changelog"}, choice[string]{"append", "append"})
+		}},
 }
 
 var jobNamePattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
@@ -225,6 +232,7 @@ func DefaultOptions() Options {
 		CheckpointsRetained: 1,
 		Parallelism:         runtime.NumCPU(),
 		Format:              "changelog",
+		ResultMode:          "table",
 	}
 }
 

@@ -176,7 +176,7 @@ func TestResolveOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := planner.Options{StateDir: "./streamsql-state", CheckpointTimeout: 10 * time.Minute, CheckpointsRetained: 1,
-		Parallelism: runtime.NumCPU(), Format: "changelog"}
+		Parallelism: runtime.NumCPU(), Format: "changelog", ResultMode: "table"}
 	if diff := cmp.Diff(want, def); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
 	}
@@ -188,14 +188,14 @@ func TestResolveOptions(t *testing.T) {
 	got, err := planner.ResolveOptions(nil, withOptions(t, `job_name = 'wc-1.v2', state_dir = '/var/state',
 		checkpoint_interval = '1s', checkpoint_min_pause = '500ms', checkpoint_timeout = '1 min',
 		'Checkpoint_Retention' = 'RETAIN_ON_CANCELLATION', checkpoints_retained = 3, restart = 'fixed-delay(3, 10s)',
-		restore = 42, parallelism = 8, on_error = 'dead_letter', format = 'TABLE'`))
+		restore = 42, parallelism = 8, on_error = 'dead_letter', format = 'TABLE', result_mode = 'Changelog'`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want = planner.Options{JobName: "wc-1.v2", StateDir: "/var/state", CheckpointInterval: time.Second,
 		CheckpointMinPause: 500 * time.Millisecond, CheckpointTimeout: time.Minute, RetainOnCancel: true,
 		CheckpointsRetained: 3, Restart: planner.RestartStrategy{Kind: planner.RestartFixedDelay, Attempts: 3, Delay: 10 * time.Second},
-		Restore: planner.Restore{Kind: planner.RestoreID, ID: 42}, Parallelism: 8, OnError: planner.OnErrorDeadLetter, Format: "table"}
+		Restore: planner.Restore{Kind: planner.RestoreID, ID: 42}, Parallelism: 8, OnError: planner.OnErrorDeadLetter, Format: "table", ResultMode: "changelog"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("every option (-want +got):\n%s", diff)
 	}
@@ -285,7 +285,7 @@ func TestCheckSetting(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct{ key, value, err string }{
-		{"paralelism", "2", `^unknown option "paralelism" \(did you mean "parallelism"\?\) \(accepted: job_name, state_dir, checkpoint_interval, checkpoint_min_pause, checkpoint_timeout, checkpoint_retention, checkpoints_retained, restart, restore, parallelism, on_error, source_log, format\)$`},
+		{"paralelism", "2", `^unknown option "paralelism" \(did you mean "parallelism"\?\) \(accepted: job_name, state_dir, checkpoint_interval, checkpoint_min_pause, checkpoint_timeout, checkpoint_retention, checkpoints_retained, restart, restore, parallelism, on_error, source_log, format, result_mode\)$`},
 		{"colour", "red", `^unknown option "colour" \(accepted: `},
 		{"job_name", "", `^bad value '' for job_name: use letters, digits, '_', '-' and '.' \(it names a directory\)$`},
 		{"job_name", "../escape", `^bad value '../escape' for job_name`},
@@ -324,7 +324,7 @@ func TestSettings(t *testing.T) {
 		}
 	}
 	want := []string{"job_name", "state_dir", "checkpoint_interval", "checkpoint_min_pause", "checkpoint_timeout",
-		"checkpoint_retention", "checkpoints_retained", "restart", "restore", "parallelism", "on_error", "source_log", "format"}
+		"checkpoint_retention", "checkpoints_retained", "restart", "restore", "parallelism", "on_error", "source_log", "format", "result_mode"}
 	if diff := cmp.Diff(want, names); diff != "" {
 		t.Errorf("settings (-want +got):\n%s", diff)
 	}

@@ -59,7 +59,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.Var(&inline, "e", "run the `statements` given (repeatable)")
 	format := fs.String("format", "", "print query results as `changelog`, table, csv or json (default changelog)")
 	stateDir := fs.String("state-dir", "", "keep job state under `dir` (default ./streamsql-state)")
-	logLevel := fs.String("log-level", "info", "log `level` on stderr: debug, info, warn or error")
+	logLevel := fs.String("log-level", "info", "log `level` on stderr: debug, info, warn or error (the shell: warn)")
+	history := fs.String("history", defaultHistory(), "keep the shell's history in `file` (\"\" keeps none; or set STREAMSQL_HISTORY)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
@@ -83,6 +84,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "streamsql: give -f or -e, not both")
 		return 2
 	}
+	interactive := *file == "" && len(inline) == 0 && isTerminal(stdin)
+	if interactive && !flagGiven(fs, "log-level") {
+		// The shell shows job transitions itself; the log would scroll
+		// them over the prompt.
+		*logLevel = "warn"
+	}
 	log, err := newLogger(stderr, *logLevel)
 	if err != nil {
 		fmt.Fprintf(stderr, "streamsql: %v\n", err)
@@ -96,12 +103,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		settings["state_dir"] = *stateDir
 	}
 
+	r := &runner{stdout: stdout, stderr: stderr, log: log, logLevel: *logLevel, settings: settings, history: *history}
+	if interactive {
+		// Ctrl-C belongs to the shell: it stops the query on screen.
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGHUP)
+		defer stop()
+		return r.repl(ctx)
+	}
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// After the first signal, a second one kills the process at once.
 	context.AfterFunc(ctx, stop)
 
-	r := &runner{stdout: stdout, stderr: stderr, log: log, settings: settings}
 	switch {
 	case *file != "":
 		src, err := os.ReadFile(*file)
@@ -112,8 +126,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return r.script(ctx, *file, string(src))
 	case len(inline) > 0:
 		return r.script(ctx, "", strings.Join(inline, ";\n"))
-	case isTerminal(stdin):
-		return r.repl(ctx)
 	default:
 		src, err := io.ReadAll(stdin)
 		if err != nil {
@@ -122,6 +134,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return r.script(ctx, "<stdin>", string(src))
 	}
+}
+
+// flagGiven reports whether the command line set the flag name.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
 }
 
 // multiFlag collects a repeatable flag.

@@ -16,7 +16,9 @@ import (
 type runner struct {
 	stdout, stderr io.Writer
 	log            *slog.Logger
+	logLevel       string
 	settings       map[string]string
+	history        string // the shell's history file
 }
 
 func (r *runner) newSession() (*exec.Session, error) {

@@ -23,11 +23,14 @@ const module = "github.com/streamsql/streamsql"
 // project packages and third-party modules it may import. The standard
 // library is always allowed.
 var allowed = map[string][]string{
-	"parser":          {"github.com/alecthomas/participle/v2"},
-	"planner/...":     {"parser", "planner/..."},
-	"statestore/...":  {"github.com/dgraph-io/badger/v4"},
-	"exec/...":        {"parser", "planner/...", "statestore/...", "golang.org/x/sync", "internal/..."},
-	"cmd/streamsql":   {"parser", "planner/...", "exec/...", "internal/...", "github.com/peterh/liner"},
+	"parser":         {"github.com/alecthomas/participle/v2"},
+	"planner/...":    {"parser", "planner/..."},
+	"statestore/...": {"github.com/dgraph-io/badger/v4"},
+	// go-runewidth measures text in terminal cells, for tables that line up
+	// with wide characters; liner already depends on it.
+	"exec/...": {"parser", "planner/...", "statestore/...", "golang.org/x/sync", "internal/...", "github.com/mattn/go-runewidth"},
+	"cmd/streamsql": {"parser", "planner/...", "exec/...", "internal/...", "github.com/peterh/liner",
+		"github.com/mattn/go-runewidth", "golang.org/x/sys/unix"},
 	"internal/...":    {"parser", "planner/...", "exec/...", "statestore/...", "internal/..."},
 	"internal/golden": {"github.com/google/go-cmp"},
 	"sqltests":        {"parser", "planner/...", "exec/...", "statestore/...", "internal/..."},
