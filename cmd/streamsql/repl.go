@@ -244,11 +244,14 @@ func (sh *shell) leave() {
 			fmt.Fprintf(sh.out, "  job %s (%s) %s\n", job.ID, job.Name, job.State())
 		}
 		drain(sh.interrupts)
+	wait:
 		for _, job := range running {
 			select {
 			case <-job.Done():
 			case <-sh.interrupts:
+				break wait
 			case <-sh.ctx.Done():
+				break wait
 			}
 		}
 	}
