@@ -122,7 +122,7 @@ func TestShellWordCountTable(t *testing.T) {
 	sh.expect("| again |   1 |")
 	sh.expect("| hello |   2 |")
 	sh.expect("(3 rows)")
-	sh.expect("job 1 RUNNING | 2 records in")
+	sh.expect("job 1 RUNNING | 3 rows | 2 records in")
 	sh.expect("Ctrl-C stops")
 	// Redrawn in place: the cursor goes back up over the old table
 	// (the header, the rows, the footer and the status line).

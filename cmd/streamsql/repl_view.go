@@ -28,11 +28,11 @@ type view interface {
 	// sink returns the sink for a run of the query's job; a job that
 	// restarts asks again.
 	sink(plan *planner.Plan) exec.Sink
-	// refresh shows the latest results and status; called every
-	// refreshEvery.
-	refresh(status string)
-	// finish shows the final results and status once the job has ended.
-	finish(status string)
+	// refresh shows the latest results and the job's progress; called
+	// every refreshEvery.
+	refresh(p progress)
+	// finish shows the final results and progress once the job has ended.
+	finish(p progress)
 }
 
 // query runs a SELECT in the foreground: its results show in the session's
@@ -78,7 +78,7 @@ func (sh *shell) query(st parser.Statement) error {
 		case <-job.Done():
 			waiting = false
 		case <-tick.C:
-			v.refresh(status(job.Info(), rate))
+			v.refresh(progressOf(job.Info(), rate))
 		case <-sh.interrupts:
 			stopping = true
 			job.Cancel()
@@ -87,7 +87,7 @@ func (sh *shell) query(st parser.Statement) error {
 			job.Cancel()
 		}
 	}
-	v.finish(status(job.Info(), rate))
+	v.finish(progressOf(job.Info(), rate))
 	sh.notices.firstTimeEnded(job.ID) // shown here; nothing to announce
 	sh.sess.Forget(job)
 	if stopping && job.State() == exec.JobCanceled {
@@ -96,15 +96,31 @@ func (sh *shell) query(st parser.Statement) error {
 	return job.Err()
 }
 
-// status is the line under a live result: the job's state and progress.
-func status(info exec.JobInfo, rate *rateMeter) string {
+// progress is how a foreground query's job is doing.
+type progress struct {
+	info exec.JobInfo
+	rate float64 // records in per second
+}
+
+func progressOf(info exec.JobInfo, rate *rateMeter) progress {
+	return progress{info: info, rate: rate.update(info.RecordsIn)}
+}
+
+// line is the status line under a live result: the job's state, the rows
+// of the result (unless rows < 0), records read and their rate, restarts
+// and the last checkpoint.
+func (p progress) line(rows int) string {
+	info := p.info
 	parts := []string{fmt.Sprintf("job %s %s", info.ID, info.State)}
+	if rows >= 0 {
+		parts = append(parts, plural(rows, "row"))
+	}
 	parts = append(parts, fmt.Sprintf("%d records in", info.RecordsIn))
 	if !info.State.Terminal() {
-		parts = append(parts, fmt.Sprintf("%s records/s", formatRate(rate.update(info.RecordsIn))))
+		parts = append(parts, fmt.Sprintf("%s records/s", formatRate(p.rate)))
 	}
 	if info.Restarts > 0 {
-		parts = append(parts, fmt.Sprintf("%d restarts", info.Restarts))
+		parts = append(parts, plural(info.Restarts, "restart"))
 	}
 	if c := info.LastCheckpoint; c != nil {
 		parts = append(parts, fmt.Sprintf("checkpoint %d at %s", c.ID, c.Taken.Format(time.TimeOnly)))
@@ -136,6 +152,13 @@ func (m *rateMeter) update(count int64) float64 {
 		m.at, m.count = now, count
 	}
 	return m.rate
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 func formatRate(r float64) string {
@@ -175,19 +198,20 @@ func (v *tableView) sink(plan *planner.Plan) exec.Sink {
 	return t
 }
 
-func (v *tableView) refresh(status string) { v.draw(status, false) }
-func (v *tableView) finish(status string)  { v.draw(status, true) }
+func (v *tableView) refresh(p progress) { v.draw(p, false) }
+func (v *tableView) finish(p progress)  { v.draw(p, true) }
 
-func (v *tableView) draw(status string, final bool) {
+func (v *tableView) draw(p progress, final bool) {
 	v.mu.Lock()
 	t := v.table
 	v.mu.Unlock()
 	if t == nil {
 		if final {
-			fmt.Fprintln(v.out, status)
+			fmt.Fprintln(v.out, p.line(-1))
 		}
 		return
 	}
+	status := p.line(t.Len())
 	changes := t.Changes()
 	if !final && changes == v.lastChanges && status == v.lastStatus {
 		return
@@ -245,12 +269,12 @@ func (v *changelogView) sink(*planner.Plan) exec.Sink {
 	}}
 }
 
-func (v *changelogView) refresh(string) {}
+func (v *changelogView) refresh(progress) {}
 
-func (v *changelogView) finish(status string) {
+func (v *changelogView) finish(p progress) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	fmt.Fprintf(v.out, "(%d changes) %s\n", v.changes, status)
+	fmt.Fprintf(v.out, "(%d changes) %s\n", v.changes, p.line(-1))
 }
 
 // appendView prints each row as it comes, under a header of the columns,
@@ -311,12 +335,12 @@ func columnWidth(t types.Type) int {
 	return 12
 }
 
-func (v *appendView) refresh(string) {}
+func (v *appendView) refresh(progress) {}
 
-func (v *appendView) finish(status string) {
+func (v *appendView) finish(p progress) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	fmt.Fprintf(v.out, "(%d rows) %s\n", v.rows, status)
+	fmt.Fprintf(v.out, "(%d rows) %s\n", v.rows, p.line(-1))
 }
 
 // funcSink is a Sink whose writes go to a function and that keeps no
