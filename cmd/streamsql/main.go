@@ -84,7 +84,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "streamsql: give -f or -e, not both")
 		return 2
 	}
-	interactive := *file == "" && len(inline) == 0 && isTerminal(stdin)
+	interactive := *file == "" && len(inline) == 0 && isTerminal(stdin) && isTerminal(stdout)
 	if interactive && !flagGiven(fs, "log-level") {
 		// The shell shows job transitions itself; the log would scroll
 		// them over the prompt.
@@ -148,12 +148,3 @@ type multiFlag []string
 
 func (m *multiFlag) String() string     { return strings.Join(*m, "; ") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
-
-func isTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	info, err := f.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0
-}
