@@ -2,7 +2,8 @@ package main
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/streamsql/streamsql/planner"
@@ -205,10 +206,5 @@ func helpTopics() []string {
 	for _, s := range planner.Settings() {
 		seen[s.Name] = true
 	}
-	out := make([]string, 0, len(seen))
-	for w := range seen {
-		out = append(out, w)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(seen))
 }

@@ -245,85 +245,90 @@ func (v *tableView) draw(p progress, final bool) {
 	v.out.Write(b.Bytes())
 }
 
-// changelogView prints one line per change with its kind, as a script
-// prints a query's changelog.
-type changelogView struct {
-	out     io.Writer
-	mu      sync.Mutex
-	changes int64
+// lineView prints each change as it comes, a line each: the changelog and
+// append modes, which differ only in what a line shows.
+type lineView struct {
+	out  io.Writer
+	noun string // what finish counts
+	// header, called at the job's first run, returns the line to print
+	// above the others ("" for none) and how to print each change.
+	header func(plan *planner.Plan) (string, func(buf []byte, kind types.RowKind, row types.Row) []byte)
+
+	mu     sync.Mutex
+	format func(buf []byte, kind types.RowKind, row types.Row) []byte
+	count  int64
 }
 
-func newChangelogView(out io.Writer) *changelogView { return &changelogView{out: out} }
+// newChangelogView prints one line per change with its kind, as a script
+// prints a query's changelog.
+func newChangelogView(out io.Writer) *lineView {
+	return &lineView{out: out, noun: "changes", header: func(*planner.Plan) (string, func([]byte, types.RowKind, types.Row) []byte) {
+		return "", exec.AppendChange
+	}}
+}
 
-func (v *changelogView) sink(*planner.Plan) exec.Sink {
+// newAppendView prints each row as it comes under a header of the column
+// names, for queries that only insert rows.
+func newAppendView(out io.Writer) *lineView {
+	return &lineView{out: out, noun: "rows", header: func(plan *planner.Plan) (string, func([]byte, types.RowKind, types.Row) []byte) {
+		widths := make([]int, len(plan.Schema))
+		names := make([]string, len(plan.Schema))
+		for i, c := range plan.Schema {
+			widths[i] = max(runewidth.StringWidth(c.Name), columnWidth(c.Type))
+			names[i] = c.Name
+		}
+		format := func(buf []byte, _ types.RowKind, row types.Row) []byte {
+			cells := make([]string, len(row))
+			for i, v := range row {
+				cells[i] = exec.CellText(v)
+			}
+			return appendCells(buf, cells, widths)
+		}
+		return string(appendCells(nil, names, widths)), format
+	}}
+}
+
+func (v *lineView) sink(plan *planner.Plan) exec.Sink {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.format == nil {
+		var header string
+		header, v.format = v.header(plan)
+		io.WriteString(v.out, header)
+	}
 	return &funcSink{write: func(b *exec.Batch) error {
 		var buf []byte
 		for i, row := range b.Rows {
-			buf = exec.AppendChange(buf, b.Kinds[i], row)
+			buf = v.format(buf, b.Kinds[i], row)
 		}
 		v.mu.Lock()
 		defer v.mu.Unlock()
-		v.changes += int64(b.Len())
+		v.count += int64(b.Len())
 		_, err := v.out.Write(buf)
 		return err
 	}}
 }
 
-func (v *changelogView) refresh(progress) {}
+func (v *lineView) refresh(progress) {}
 
-func (v *changelogView) finish(p progress) {
+func (v *lineView) finish(p progress) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	fmt.Fprintf(v.out, "(%d changes) %s\n", v.changes, p.line(-1))
+	fmt.Fprintf(v.out, "(%d %s) %s\n", v.count, v.noun, p.line(-1))
 }
 
-// appendView prints each row as it comes, under a header of the columns,
-// for queries that only insert rows.
-type appendView struct {
-	out    io.Writer
-	mu     sync.Mutex
-	widths []int
-	rows   int64
-}
-
-func newAppendView(out io.Writer) *appendView { return &appendView{out: out} }
-
-func (v *appendView) sink(plan *planner.Plan) exec.Sink {
-	v.mu.Lock()
-	if v.widths == nil {
-		var header []string
-		for _, c := range plan.Schema {
-			v.widths = append(v.widths, max(runewidth.StringWidth(c.Name), columnWidth(c.Type)))
-			header = append(header, c.Name)
-		}
-		v.line(header)
-	}
-	v.mu.Unlock()
-	return &funcSink{write: func(b *exec.Batch) error {
-		v.mu.Lock()
-		defer v.mu.Unlock()
-		for _, row := range b.Rows {
-			cells := make([]string, len(row))
-			for i, val := range row {
-				cells[i] = exec.CellText(val)
-			}
-			v.line(cells)
-		}
-		v.rows += int64(b.Len())
-		return nil
-	}}
-}
-
-// line prints cells padded to the column widths, separated by bars.
-func (v *appendView) line(cells []string) {
+// appendCells appends a line of cells padded to the column widths,
+// separated by bars.
+func appendCells(buf []byte, cells []string, widths []int) []byte {
 	var b strings.Builder
 	for i, c := range cells {
 		if i > 0 {
 			b.WriteString(" | ")
 		}
-		b.WriteString(runewidth.FillRight(c, v.widths[i]))
+		b.WriteString(runewidth.FillRight(c, widths[i]))
 	}
-	fmt.Fprintln(v.out, strings.TrimRight(b.String(), " "))
+	buf = append(buf, strings.TrimRight(b.String(), " ")...)
+	return append(buf, '\n')
 }
 
 // columnWidth is the width an append-mode column gets before any row is
@@ -333,14 +338,6 @@ func columnWidth(t types.Type) int {
 		return 8
 	}
 	return 12
-}
-
-func (v *appendView) refresh(progress) {}
-
-func (v *appendView) finish(p progress) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	fmt.Fprintf(v.out, "(%d rows) %s\n", v.rows, p.line(-1))
 }
 
 // funcSink is a Sink whose writes go to a function and that keeps no
