@@ -28,7 +28,7 @@ func (v Value) String() string {
 	case KindFloat:
 		return FormatDouble(v.AsFloat())
 	case KindString:
-		return v.str
+		return v.AsString()
 	case KindTimestamp:
 		return v.AsTime().Format(TimestampLayout)
 	case KindInterval:
@@ -36,7 +36,7 @@ func (v Value) String() string {
 	case KindArray:
 		var b strings.Builder
 		b.WriteByte('[')
-		for i, e := range v.arr {
+		for i, e := range v.AsArray() {
 			if i > 0 {
 				b.WriteString(", ")
 			}

@@ -4,17 +4,23 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // Value is one SQL value. It is a small struct rather than an interface so
 // that rows are flat slices without an allocation per value: numbers,
-// booleans, timestamps and intervals live in num, strings in str, array
-// elements in arr. The zero Value is NULL.
+// booleans, timestamps and intervals live in num; a string is its bytes in
+// ptr and its length in num, an array its first element in ptr and its
+// length in num. The zero Value is NULL.
+//
+// One pointer and one word, rather than a string header and a slice header
+// beside the number, make a Value 24 bytes instead of 56: rows, batches and
+// the changelog an aggregate emits take less than half the memory, and the
+// collector less than half the work.
 type Value struct {
-	kind Kind
+	ptr  unsafe.Pointer
 	num  uint64
-	str  string
-	arr  []Value
+	kind Kind
 }
 
 // Null is the NULL value.
@@ -36,7 +42,12 @@ func Int(i int64) Value { return Value{kind: KindInt, num: uint64(i)} }
 func Float(f float64) Value { return Value{kind: KindFloat, num: math.Float64bits(f)} }
 
 // Str returns a STRING value.
-func Str(s string) Value { return Value{kind: KindString, str: s} }
+func Str(s string) Value {
+	if len(s) == 0 {
+		return Value{kind: KindString} // no pointer to nothing, which could point past an object
+	}
+	return Value{kind: KindString, ptr: unsafe.Pointer(unsafe.StringData(s)), num: uint64(len(s))}
+}
 
 // Timestamp returns a TIMESTAMP value. Timestamps have no time zone; they are
 // kept as nanoseconds since the Unix epoch, read as UTC.
@@ -49,7 +60,12 @@ func TimestampNanos(ns int64) Value { return Value{kind: KindTimestamp, num: uin
 func Interval(d time.Duration) Value { return Value{kind: KindInterval, num: uint64(d)} }
 
 // Array returns an ARRAY value holding elems (not copied).
-func Array(elems []Value) Value { return Value{kind: KindArray, arr: elems} }
+func Array(elems []Value) Value {
+	if len(elems) == 0 {
+		return Value{kind: KindArray}
+	}
+	return Value{kind: KindArray, ptr: unsafe.Pointer(unsafe.SliceData(elems)), num: uint64(len(elems))}
+}
 
 // Kind returns the kind of the value; KindNull for NULL.
 func (v Value) Kind() Kind { return v.kind }
@@ -72,7 +88,12 @@ func (v Value) AsFloat() float64 {
 }
 
 // AsString returns a STRING's value.
-func (v Value) AsString() string { return v.str }
+func (v Value) AsString() string {
+	if v.kind != KindString || v.ptr == nil {
+		return ""
+	}
+	return unsafe.String((*byte)(v.ptr), int(v.num))
+}
 
 // AsTime returns a TIMESTAMP's value in UTC.
 func (v Value) AsTime() time.Time { return time.Unix(0, int64(v.num)).UTC() }
@@ -85,7 +106,12 @@ func (v Value) AsNanos() int64 { return int64(v.num) }
 func (v Value) AsInterval() time.Duration { return time.Duration(v.num) }
 
 // AsArray returns an ARRAY's elements.
-func (v Value) AsArray() []Value { return v.arr }
+func (v Value) AsArray() []Value {
+	if v.kind != KindArray || v.ptr == nil {
+		return nil
+	}
+	return unsafe.Slice((*Value)(v.ptr), int(v.num))
+}
 
 // Compare orders two non-NULL values of the same type (BIGINT and DOUBLE
 // compare with each other). NULLs sort first. For DOUBLE, NaN sorts after
@@ -99,16 +125,17 @@ func Compare(a, b Value) int {
 	case a.kind == KindFloat || b.kind == KindFloat:
 		return cmpFloat(a.AsFloat(), b.AsFloat())
 	case a.kind == KindString:
-		return strings.Compare(a.str, b.str)
+		return strings.Compare(a.AsString(), b.AsString())
 	case a.kind == KindBool:
 		return cmpOrdered(a.num, b.num)
 	case a.kind == KindArray:
-		for i := 0; i < len(a.arr) && i < len(b.arr); i++ {
-			if c := Compare(a.arr[i], b.arr[i]); c != 0 {
+		aa, ba := a.AsArray(), b.AsArray()
+		for i := 0; i < len(aa) && i < len(ba); i++ {
+			if c := Compare(aa[i], ba[i]); c != 0 {
 				return c
 			}
 		}
-		return cmpOrdered(len(a.arr), len(b.arr))
+		return cmpOrdered(len(aa), len(ba))
 	}
 	return 0
 }
