@@ -40,6 +40,14 @@ func (l *sourceLog) append(records [][]byte) (uint64, error) {
 	return first, nil
 }
 
+// nextSeq returns the sequence number the next record will get. The feed
+// appends concurrently, so it is read under the lock.
+func (l *sourceLog) nextSeq() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.next
+}
+
 var errEnough = errors.New("enough records")
 
 // read calls fn with up to limit records after seq after.

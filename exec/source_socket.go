@@ -58,7 +58,7 @@ func (s *socketSource) Seek(pos []byte) error {
 	}
 	n, err := readCounterPos(pos)
 	s.cursor = n
-	if err == nil && s.feed.log.next > n+1 {
+	if err == nil && s.feed.log.nextSeq() > n+1 {
 		s.env.log.Info(fmt.Sprintf("%s: reading on from line %d of the source log", s.env.name, n+1))
 	}
 	return err
