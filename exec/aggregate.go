@@ -12,93 +12,210 @@ import (
 // group, -U (the previous result) and +U (the new one) when a row changes
 // it, -D when the group's last row is retracted. A change that leaves the
 // result as it was emits nothing. With no aggregates it is DISTINCT.
+//
+// Groups live in a groupTable, which numbers them; per-group data are
+// arrays indexed by that number. When every aggregate is a COUNT (the word
+// count, DISTINCT), a group is nothing but integers — its row count and
+// its counts, side by side in one []int64 — and a row costs a key lookup
+// and a few additions, with no accumulator objects and no calls through an
+// interface. Other aggregates keep an accumulator per group and call.
 type aggregate struct {
 	spec   *planner.AggregateOp
 	ctx    *OperatorContext
-	groups map[string]*group
+	table  *groupTable
 	keyBuf []byte
+	// counts holds, per group, the rows accumulated minus those retracted,
+	// followed (when counting) by each COUNT's value: stride numbers each.
+	counts   []int64
+	stride   int
+	counting bool
+	accs     [][]accumulator // per group, when not counting
 	// prev holds a group's results before an update, to compare and to
 	// emit as -U.
-	prev     []types.Value
-	sawInput bool
+	prev      []types.Value
+	prevCount []int64
+	sawInput  bool
 	// dirty holds the groups that no completed checkpoint has as they are:
-	// checkpoints write only those.
-	dirty dirtyKeys
-}
-
-// group is one key's state. The key itself is the map key; output rows
-// take the key values from the input row that updated the group.
-type group struct {
-	rows int64 // rows accumulated minus rows retracted
-	accs []accumulator
+	// checkpoints write only those. Nil without checkpoints.
+	dirty *dirtySlots
 }
 
 func newAggregate(spec *planner.AggregateOp) *aggregate {
-	return &aggregate{spec: spec, groups: map[string]*group{}, prev: make([]types.Value, len(spec.Aggs))}
+	a := &aggregate{spec: spec, table: newGroupTable(), prev: make([]types.Value, len(spec.Aggs)), counting: true}
+	for _, call := range spec.Aggs {
+		if (call.Kind != planner.AggCountStar && call.Kind != planner.AggCount) || call.Distinct {
+			a.counting = false
+		}
+	}
+	a.stride = 1
+	if a.counting {
+		a.stride += len(spec.Aggs)
+		a.prevCount = make([]int64, len(spec.Aggs))
+	}
+	return a
 }
 
 func (a *aggregate) Open(ctx *OperatorContext) error {
 	a.ctx = ctx
 	if ctx.Checkpointing {
-		a.dirty = dirtyKeys{}
+		a.dirty = newDirtySlots()
 	}
 	return nil
 }
 
-func (a *aggregate) newGroup() *group {
-	g := &group{accs: make([]accumulator, len(a.spec.Aggs))}
-	for i, call := range a.spec.Aggs {
-		g.accs[i] = newAccumulator(call, a.spec.InputAppendOnly)
+// newGroup adds a group for the key in keyBuf and returns its slot.
+func (a *aggregate) newGroup(h uint64) uint32 {
+	slot := a.table.insert(a.keyBuf, h)
+	a.dirty.added(a.keyBuf)
+	base := int(slot) * a.stride
+	for len(a.counts) < base+a.stride {
+		a.counts = append(a.counts, 0)
 	}
-	return g
+	clear(a.counts[base : base+a.stride])
+	if !a.counting {
+		for len(a.accs) <= int(slot) {
+			a.accs = append(a.accs, nil)
+		}
+		accs := make([]accumulator, len(a.spec.Aggs))
+		for i, call := range a.spec.Aggs {
+			accs[i] = newAccumulator(call, a.spec.InputAppendOnly)
+		}
+		a.accs[slot] = accs
+	}
+	return slot
+}
+
+// removeGroup drops the group of the key in keyBuf.
+func (a *aggregate) removeGroup(slot uint32, h uint64) {
+	a.dirty.removeKey(slot, a.keyBuf)
+	a.table.remove(a.keyBuf, h)
+	if !a.counting {
+		a.accs[slot] = nil
+	}
 }
 
 func (a *aggregate) Process(in, out *Batch) error {
 	a.sawInput = a.sawInput || in.Len() > 0
+	if a.counting {
+		return a.processCounts(in, out)
+	}
 	for i, row := range in.Rows {
 		accumulate := in.Kinds[i].IsAccumulate()
 		a.keyBuf = appendKey(a.keyBuf[:0], row, a.spec.Keys)
-		g, existed := a.groups[string(a.keyBuf)]
+		h := a.table.hash(a.keyBuf)
+		slot, existed := a.table.find(a.keyBuf, h)
 		if !existed {
 			if !accumulate {
 				// A retraction for a group that is not there: its row was
 				// never counted here, so there is nothing to take back.
 				continue
 			}
-			g = a.newGroup()
-			a.groups[string(a.keyBuf)] = g
+			slot = a.newGroup(h)
 		} else {
-			for j, acc := range g.accs {
+			for j, acc := range a.accs[slot] {
 				a.prev[j] = acc.result()
 			}
 		}
-		if err := a.update(g, row, accumulate); err != nil {
+		if err := a.update(slot, row, accumulate); err != nil {
 			return err
 		}
-		a.dirty.touch(a.keyBuf)
+		a.dirty.touch(slot)
 		switch {
-		case g.rows <= 0:
-			delete(a.groups, string(a.keyBuf))
+		case a.counts[slot] <= 0:
 			if existed {
-				out.Append(types.Delete, a.output(out, row, a.prev))
+				out.Append(types.Delete, a.output(out, row, a.prev, slot))
 			}
+			a.removeGroup(slot, h)
 		case !existed:
-			out.Append(types.Insert, a.output(out, row, nil))
-		case a.changed(g):
-			out.Append(types.UpdateBefore, a.output(out, row, a.prev))
-			out.Append(types.UpdateAfter, a.output(out, row, nil))
+			out.Append(types.Insert, a.output(out, row, nil, slot))
+		case a.changed(slot):
+			out.Append(types.UpdateBefore, a.output(out, row, a.prev, slot))
+			out.Append(types.UpdateAfter, a.output(out, row, nil, slot))
 		}
 	}
 	return nil
 }
 
-// update applies one row to a group's accumulators.
-func (a *aggregate) update(g *group, row types.Row, accumulate bool) error {
-	if accumulate {
-		g.rows++
-	} else {
-		g.rows--
+// processCounts is Process when every aggregate is a COUNT: the same
+// changelog, computed on the group's integers.
+func (a *aggregate) processCounts(in, out *Batch) error {
+	aggs := a.spec.Aggs
+	for i, row := range in.Rows {
+		delta := int64(1)
+		if !in.Kinds[i].IsAccumulate() {
+			delta = -1
+		}
+		a.keyBuf = appendKey(a.keyBuf[:0], row, a.spec.Keys)
+		h := a.table.hash(a.keyBuf)
+		slot, existed := a.table.find(a.keyBuf, h)
+		if !existed {
+			if delta < 0 {
+				continue // nothing to take back: see Process
+			}
+			slot = a.newGroup(h)
+		}
+		g := a.counts[int(slot)*a.stride : int(slot+1)*a.stride]
+		prev := a.prevCount
+		copy(prev, g[1:])
+		g[0] += delta
+		for j, call := range aggs {
+			if call.Filter >= 0 {
+				if f := row[call.Filter]; f.IsNull() || !f.AsBool() {
+					continue
+				}
+			}
+			if call.Arg >= 0 && row[call.Arg].IsNull() {
+				continue
+			}
+			g[1+j] += delta
+		}
+		a.dirty.touch(slot)
+		switch {
+		case g[0] <= 0:
+			if existed {
+				out.Append(types.Delete, a.outputCounts(out, row, prev))
+			}
+			a.removeGroup(slot, h)
+		case !existed:
+			out.Append(types.Insert, a.outputCounts(out, row, g[1:]))
+		case !equalInts(prev, g[1:]):
+			out.Append(types.UpdateBefore, a.outputCounts(out, row, prev))
+			out.Append(types.UpdateAfter, a.outputCounts(out, row, g[1:]))
+		}
 	}
+	return nil
+}
+
+func equalInts(a, b []int64) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// outputCounts builds an output row: the key columns of row, then counts.
+func (a *aggregate) outputCounts(out *Batch, row types.Row, counts []int64) types.Row {
+	nk := len(a.spec.Keys)
+	r := out.NewRow(nk + len(counts))
+	for j, k := range a.spec.Keys {
+		r[j] = canonicalKey(row[k])
+	}
+	for j, n := range counts {
+		r[nk+j] = types.Int(n)
+	}
+	return r
+}
+
+// update applies one row to a group's row count and accumulators.
+func (a *aggregate) update(slot uint32, row types.Row, accumulate bool) error {
+	if accumulate {
+		a.counts[slot]++
+	} else {
+		a.counts[slot]--
+	}
+	accs := a.accs[slot]
 	for j, call := range a.spec.Aggs {
 		if call.Filter >= 0 {
 			if f := row[call.Filter]; f.IsNull() || !f.AsBool() {
@@ -113,9 +230,9 @@ func (a *aggregate) update(g *group, row types.Row, accumulate bool) error {
 		}
 		var err error
 		if accumulate {
-			err = g.accs[j].add(v)
+			err = accs[j].add(v)
 		} else {
-			err = g.accs[j].retract(v)
+			err = accs[j].retract(v)
 		}
 		if err != nil {
 			return &planner.EvalError{Pos: call.At, Origin: call.Origin, Err: err}
@@ -124,8 +241,8 @@ func (a *aggregate) update(g *group, row types.Row, accumulate bool) error {
 	return nil
 }
 
-func (a *aggregate) changed(g *group) bool {
-	for j, acc := range g.accs {
+func (a *aggregate) changed(slot uint32) bool {
+	for j, acc := range a.accs[slot] {
 		if !types.Equal(a.prev[j], acc.result()) {
 			return true
 		}
@@ -135,7 +252,7 @@ func (a *aggregate) changed(g *group) bool {
 
 // output builds an output row: the key columns of row, then aggregate
 // results (results, or the group's current ones when results is nil).
-func (a *aggregate) output(out *Batch, row types.Row, results []types.Value) types.Row {
+func (a *aggregate) output(out *Batch, row types.Row, results []types.Value, slot uint32) types.Row {
 	nk := len(a.spec.Keys)
 	r := out.NewRow(nk + len(a.spec.Aggs))
 	for j, k := range a.spec.Keys {
@@ -145,8 +262,7 @@ func (a *aggregate) output(out *Batch, row types.Row, results []types.Value) typ
 		copy(r[nk:], results)
 		return r
 	}
-	g := a.groups[string(a.keyBuf)]
-	for j, acc := range g.accs {
+	for j, acc := range a.accs[slot] {
 		r[nk+j] = acc.result()
 	}
 	return r
@@ -156,23 +272,33 @@ func (a *aggregate) output(out *Batch, row types.Row, results []types.Value) typ
 // that a restored job does not emit the empty-input row at its end.
 var sawInputKey = []byte{metaKeyPrefix, 's'}
 
+// appendState appends a group's state as checkpoints keep it: its row
+// count, then each accumulator's state (a COUNT's is its count).
+func (a *aggregate) appendState(buf []byte, slot uint32) []byte {
+	g := a.counts[int(slot)*a.stride : int(slot+1)*a.stride]
+	buf = appendVarint(buf, g[0])
+	if a.counting {
+		for _, n := range g[1:] {
+			buf = appendVarint(buf, n)
+		}
+		return buf
+	}
+	for _, acc := range a.accs[slot] {
+		buf = acc.appendState(buf)
+	}
+	return buf
+}
+
 // Snapshot implements Stateful: each changed group's row count and
 // accumulators under its encoded key, and deletions for removed groups.
 func (a *aggregate) Snapshot(id int64, w StateWriter) error {
 	var buf []byte
-	for k := range a.dirty {
-		g, ok := a.groups[k]
-		if !ok {
-			w.Delete([]byte(k))
-			continue
-		}
-		buf = appendVarint(buf[:0], g.rows)
-		for _, acc := range g.accs {
-			buf = acc.appendState(buf)
-		}
-		w.Put([]byte(k), buf)
-	}
-	a.dirty.snapshotted(id)
+	a.dirty.snapshot(id, func(slot uint32) {
+		buf = a.appendState(buf[:0], slot)
+		w.Put(a.table.key(slot), buf)
+	}, func(key string) {
+		w.Delete([]byte(key))
+	})
 	if a.sawInput && len(a.spec.Keys) == 0 {
 		w.Put(sawInputKey, []byte{1})
 	}
@@ -188,17 +314,48 @@ func (a *aggregate) Restore(key, value []byte) error {
 		a.sawInput = true
 		return nil
 	}
-	g := a.newGroup()
+	a.keyBuf = append(a.keyBuf[:0], key...)
+	h := a.table.hash(a.keyBuf)
+	slot, ok := a.table.find(a.keyBuf, h)
+	if !ok {
+		slot = a.newGroup(h)
+	}
 	r := &stateReader{s: string(value)}
-	g.rows = r.varint()
-	for _, acc := range g.accs {
-		acc.readState(r)
+	g := a.counts[int(slot)*a.stride : int(slot+1)*a.stride]
+	g[0] = r.varint()
+	if a.counting {
+		for j := range g[1:] {
+			g[1+j] = r.varint()
+		}
+	} else {
+		for _, acc := range a.accs[slot] {
+			acc.readState(r)
+		}
 	}
 	if r.err != nil || len(r.s) != 0 {
 		return errCorrupt
 	}
-	a.groups[string(key)] = g
 	return nil
+}
+
+// group returns the row count and results of the group of an encoded key
+// (for tests).
+func (a *aggregate) group(key string) (rows int64, results []types.Value, ok bool) {
+	slot, ok := a.table.find([]byte(key), a.table.hash([]byte(key)))
+	if !ok {
+		return 0, nil, false
+	}
+	g := a.counts[int(slot)*a.stride : int(slot+1)*a.stride]
+	if a.counting {
+		for _, n := range g[1:] {
+			results = append(results, types.Int(n))
+		}
+	} else {
+		for _, acc := range a.accs[slot] {
+			results = append(results, acc.result())
+		}
+	}
+	return g[0], results, true
 }
 
 // canonicalKey returns the one value that stands for a group's key when
@@ -220,13 +377,12 @@ func canonicalKey(v types.Value) types.Value {
 // Finish gives a global aggregate (no GROUP BY) over an input that had no
 // rows at all its one row, as SQL requires: COUNT(*) of nothing is 0.
 func (a *aggregate) Finish(out *Batch) error {
-	if len(a.spec.Keys) > 0 || a.sawInput || len(a.groups) > 0 {
+	if len(a.spec.Keys) > 0 || a.sawInput || a.table.len() > 0 {
 		return nil
 	}
-	g := a.newGroup()
 	r := out.NewRow(len(a.spec.Aggs))
-	for j, acc := range g.accs {
-		r[j] = acc.result()
+	for j, call := range a.spec.Aggs {
+		r[j] = newAccumulator(call, a.spec.InputAppendOnly).result()
 	}
 	out.Append(types.Insert, r)
 	return nil

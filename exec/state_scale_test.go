@@ -130,9 +130,9 @@ func TestAggregateIncrementalCheckpointsAtScale(t *testing.T) {
 	if err := store.Load(latest.ID, 1, restored.Restore); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("restored %d groups from checkpoint %d in %s", len(restored.groups), latest.ID, time.Since(start).Round(time.Millisecond))
-	if int64(len(restored.groups)) != keys {
-		t.Fatalf("restored %d groups, want %d", len(restored.groups), keys)
+	t.Logf("restored %d groups from checkpoint %d in %s", restored.table.len(), latest.ID, time.Since(start).Round(time.Millisecond))
+	if int64(restored.table.len()) != keys {
+		t.Fatalf("restored %d groups, want %d", restored.table.len(), keys)
 	}
 	samples := []int64{0, 1, step - 1, step, step + 1, 12_345, keys / 2, keys*7/9 - 1, keys - step, keys - 1}
 	sampleKeys := map[string]int64{}
@@ -159,13 +159,13 @@ func TestAggregateIncrementalCheckpointsAtScale(t *testing.T) {
 			id   int64
 			want int64
 		}{{restored, latest.ID, want}, {before, full.ID, 1}} {
-			g := c.agg.groups[key]
-			if g == nil {
+			rows, results, ok := c.agg.group(key)
+			if !ok {
 				t.Errorf("key %d was not restored from checkpoint %d", k, c.id)
 				continue
 			}
-			if n := g.accs[0].result(); g.rows != c.want || n.AsInt() != c.want {
-				t.Errorf("key %d restored from checkpoint %d with %d rows and COUNT(*) %v, want %d", k, c.id, g.rows, n, c.want)
+			if n := results[0]; rows != c.want || n.AsInt() != c.want {
+				t.Errorf("key %d restored from checkpoint %d with %d rows and COUNT(*) %v, want %d", k, c.id, rows, n, c.want)
 			}
 		}
 	}

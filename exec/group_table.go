@@ -1,0 +1,201 @@
+package exec
+
+import (
+	"bytes"
+	"encoding/binary"
+	"hash/maphash"
+)
+
+// groupTable gives each distinct encoded key of a keyed operator's state a
+// dense slot number, which indexes the operator's own per-group arrays. It
+// is an open-addressing hash table over a key arena, built for state that
+// grows to millions of keys:
+//
+//   - no pointers: the index is []uint64 and the keys live in byte chunks,
+//     so the garbage collector neither scans the state nor counts its keys
+//     as objects, however large it grows (a map[string]T holds a string
+//     header per key and an allocation per key, and every collection
+//     visits them all);
+//   - about 8 + (length + 1) + 8 bytes per key, plus the index's free
+//     quarter, against roughly twice that for a Go map of strings;
+//   - a lookup hashes the key once and compares bytes only on a match of
+//     32 bits of hash.
+//
+// An index entry is the key's upper 32 bits of hash and its slot plus one;
+// 0 is an empty entry and tombstone a removed one. Keys are stored with a
+// uvarint length prefix; removed keys leave garbage in the arena, which is
+// compacted when it outgrows the live keys.
+type groupTable struct {
+	seed    maphash.Seed
+	index   []uint64
+	used    int // entries that are not empty: live and tombstones
+	live    int
+	keyRefs []uint64 // by slot: chunk<<32 | offset of the key; freeRef if free
+	chunks  [][]byte
+	free    []uint32 // slots to reuse
+	garbage int      // arena bytes of removed keys
+	size    int      // arena bytes of live keys
+}
+
+const (
+	tombstone     = ^uint64(0)
+	freeRef       = ^uint64(0)
+	keyChunkBytes = 1 << 20
+	minIndex      = 64
+)
+
+func newGroupTable() *groupTable {
+	return &groupTable{seed: maphash.MakeSeed(), index: make([]uint64, minIndex)}
+}
+
+// hash returns the hash of an encoded key.
+func (t *groupTable) hash(key []byte) uint64 { return maphash.Bytes(t.seed, key) }
+
+// len returns the number of keys.
+func (t *groupTable) len() int { return t.live }
+
+// slots returns one more than the highest slot ever handed out: the length
+// the per-group arrays need.
+func (t *groupTable) slots() int { return len(t.keyRefs) }
+
+// key returns the key of a slot in use. It is valid until the next insert
+// or remove.
+func (t *groupTable) key(slot uint32) []byte {
+	ref := t.keyRefs[slot]
+	c := t.chunks[ref>>32][uint32(ref):]
+	n, w := binary.Uvarint(c)
+	return c[w : w+int(n)]
+}
+
+// find returns the slot of key (hashed by hash), or ok=false.
+func (t *groupTable) find(key []byte, h uint64) (slot uint32, ok bool) {
+	mask := uint64(len(t.index) - 1)
+	tag := h >> 32
+	for i := h & mask; ; i = (i + 1) & mask {
+		e := t.index[i]
+		switch {
+		case e == 0:
+			return 0, false
+		case e != tombstone && e>>32 == tag && bytes.Equal(t.key(uint32(e)-1), key):
+			return uint32(e) - 1, true
+		}
+	}
+}
+
+// insert adds a key that is not in the table and returns its slot: a
+// free one if there is one, else a new one.
+func (t *groupTable) insert(key []byte, h uint64) uint32 {
+	if (t.used+1)*4 > len(t.index)*3 {
+		t.rehash()
+	}
+	ref := t.store(key)
+	var slot uint32
+	if n := len(t.free); n > 0 {
+		slot, t.free = t.free[n-1], t.free[:n-1]
+		t.keyRefs[slot] = ref
+	} else {
+		slot = uint32(len(t.keyRefs))
+		t.keyRefs = append(t.keyRefs, ref)
+	}
+	t.place(h, slot)
+	t.used++
+	t.live++
+	return slot
+}
+
+// place puts slot's entry at the first empty or removed place of its
+// probe sequence.
+func (t *groupTable) place(h uint64, slot uint32) {
+	mask := uint64(len(t.index) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		if e := t.index[i]; e == 0 || e == tombstone {
+			if e == tombstone {
+				t.used-- // reused: insert counts it again
+			}
+			t.index[i] = h>>32<<32 | uint64(slot+1)
+			return
+		}
+	}
+}
+
+// remove takes a key out of the table; its slot becomes free.
+func (t *groupTable) remove(key []byte, h uint64) {
+	mask := uint64(len(t.index) - 1)
+	tag := h >> 32
+	for i := h & mask; ; i = (i + 1) & mask {
+		e := t.index[i]
+		if e == 0 {
+			return
+		}
+		if e != tombstone && e>>32 == tag && bytes.Equal(t.key(uint32(e)-1), key) {
+			slot := uint32(e) - 1
+			t.index[i] = tombstone
+			n := uvarintLen(uint64(len(key))) + len(key)
+			t.garbage += n
+			t.size -= n
+			t.keyRefs[slot] = freeRef
+			t.free = append(t.free, slot)
+			t.live--
+			if t.garbage > keyChunkBytes && t.garbage > t.size {
+				t.compact()
+			}
+			return
+		}
+	}
+}
+
+// store appends key to the arena and returns where it is.
+func (t *groupTable) store(key []byte) uint64 {
+	need := uvarintLen(uint64(len(key))) + len(key)
+	last := len(t.chunks) - 1
+	if last < 0 || len(t.chunks[last])+need > cap(t.chunks[last]) {
+		t.chunks = append(t.chunks, make([]byte, 0, max(keyChunkBytes, need)))
+		last++
+	}
+	c := t.chunks[last]
+	off := len(c)
+	c = binary.AppendUvarint(c, uint64(len(key)))
+	t.chunks[last] = append(c, key...)
+	t.size += need
+	return uint64(last)<<32 | uint64(off)
+}
+
+// rehash rebuilds the index at twice the live keys' need, dropping the
+// tombstones; the hashes are computed again from the keys.
+func (t *groupTable) rehash() {
+	n := minIndex
+	for n*3 < (t.live+1)*4*2 {
+		n *= 2
+	}
+	t.index = make([]uint64, n)
+	t.used = 0
+	for slot, ref := range t.keyRefs {
+		if ref != freeRef {
+			t.place(t.hash(t.key(uint32(slot))), uint32(slot))
+			t.used++
+		}
+	}
+}
+
+// compact copies the live keys into new chunks, leaving the garbage of
+// removed keys behind.
+func (t *groupTable) compact() {
+	old := t.chunks
+	t.chunks, t.size, t.garbage = nil, 0, 0
+	for slot, ref := range t.keyRefs {
+		if ref == freeRef {
+			continue
+		}
+		c := old[ref>>32][uint32(ref):]
+		n, w := binary.Uvarint(c)
+		t.keyRefs[slot] = t.store(c[w : w+int(n)])
+	}
+}
+
+func uvarintLen(x uint64) int {
+	n := 1
+	for ; x >= 0x80; x >>= 7 {
+		n++
+	}
+	return n
+}
