@@ -19,6 +19,9 @@ type Batch struct {
 	RecordIDs []uint64
 	// arena backs the rows made by NewRow: one allocation for many rows.
 	arena []types.Value
+	// carved counts the values NewRow handed out, so that a recycled
+	// batch gets one arena large enough for all of them (batch_pool.go).
+	carved int
 }
 
 // NewBatch returns an empty batch with room for n rows.
@@ -45,6 +48,7 @@ func (b *Batch) NewRow(width int) types.Row {
 	}
 	start := len(b.arena)
 	b.arena = b.arena[:start+width]
+	b.carved += width
 	return b.arena[start : start+width : start+width]
 }
 

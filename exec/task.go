@@ -136,7 +136,9 @@ func (t *task) runSource(kill, stop context.Context) error {
 func (t *task) pushSource(ctx context.Context, b *Batch) error {
 	b = t.job.quarantine.filter(t.positionKey(), b)
 	in := t.job.recordsIn.Add(int64(b.Len()))
-	if err := t.push(ctx, 0, b); err != nil {
+	// The source's batch is not the task's to recycle: a failure reads it
+	// again to find the record to quarantine.
+	if err := t.push(ctx, 0, b, false); err != nil {
 		var evalErr *planner.EvalError
 		if errors.As(err, &evalErr) && t.job.Plan.Options.Restart.Kind != planner.RestartNone {
 			t.quarantine(b, err)
@@ -250,7 +252,7 @@ func (t *task) consume(ctx context.Context) error {
 		from := index[chosen]
 		switch msg := v.Interface().(type) {
 		case *Batch:
-			if err := t.push(ctx, 0, msg); err != nil {
+			if err := t.push(ctx, 0, msg, true); err != nil {
 				return err
 			}
 		case Barrier:
@@ -382,26 +384,38 @@ func (t *task) positionKey() string {
 // push runs b through the operators from index i on and hands the result
 // to the router or the sink. When an operator fails on a row, the rows it
 // produced before that one still go on, as they would record by record:
-// the output before a failure is not lost with it.
-func (t *task) push(ctx context.Context, i int, b *Batch) error {
+// the output before a failure is not lost with it. owned says that the
+// task may recycle b once it is done with it (batch_pool.go); the batches
+// push makes itself it always may.
+func (t *task) push(ctx context.Context, i int, b *Batch, owned bool) error {
 	for ; i < len(t.operators) && b.Len() > 0; i++ {
-		out := NewBatch(b.Len())
+		out := getBatch(b.Len())
 		if err := t.operators[i].Process(b, out); err != nil {
 			if out.Len() > 0 {
-				if perr := t.push(ctx, i+1, out); perr != nil {
+				if perr := t.push(ctx, i+1, out, true); perr != nil {
 					return perr
 				}
 			}
 			return err
 		}
-		b = out
+		if owned && releases(t.operators[i]) {
+			recycle(b)
+		}
+		b, owned = out, true
 	}
 	if b.Len() == 0 {
+		if owned {
+			recycle(b)
+		}
 		return nil
 	}
 	if t.sink != nil {
 		t.job.recordsOut.Add(int64(b.Len()))
-		return t.sink.Write(b)
+		err := t.sink.Write(b)
+		if err == nil && owned && releases(t.sink) {
+			recycle(b)
+		}
+		return err
 	}
 	return t.out.route(ctx, b)
 }
@@ -414,7 +428,7 @@ func (t *task) finish(ctx context.Context) error {
 		if err := op.Finish(out); err != nil {
 			return err
 		}
-		if err := t.push(ctx, i+1, out); err != nil {
+		if err := t.push(ctx, i+1, out, true); err != nil {
 			return err
 		}
 	}
