@@ -20,8 +20,8 @@ import (
 // no reference to its input once it returns — it copies the values it
 // keeps (a Value is copied with its string, which is immutable and
 // outlives any batch). Batches sent downstream belong to their receiver;
-// the hash exchange's parts refer to the rows of the batch they came from,
-// which is therefore never recycled.
+// the hash exchange copies rows into a batch per receiver, and recycles
+// the batch it split.
 
 var batchPool sync.Pool
 
@@ -54,9 +54,22 @@ type releasesInput interface {
 	releasesInput() bool
 }
 
+// BatchReleaser may be implemented by a Sink of the caller's
+// (Config.Results) that keeps no reference to a batch — its slices, its
+// rows — once Write has returned, copying whatever values it keeps (a
+// Value copied keeps its string, which stays valid). ReleasesBatches
+// returning true lets the runtime reuse the batch's memory for the next
+// one, which spares the collector most of a fast job's garbage.
+type BatchReleaser interface {
+	ReleasesBatches() bool
+}
+
 func releases(x any) bool {
-	r, ok := x.(releasesInput)
-	return ok && r.releasesInput()
+	if r, ok := x.(releasesInput); ok {
+		return r.releasesInput()
+	}
+	r, ok := x.(BatchReleaser)
+	return ok && r.ReleasesBatches()
 }
 
 // The aggregate and unnest copy the values they keep or emit.

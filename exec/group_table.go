@@ -2,7 +2,6 @@ package exec
 
 import (
 	"bytes"
-	"encoding/binary"
 	"hash/maphash"
 )
 
@@ -16,21 +15,22 @@ import (
 //     as objects, however large it grows (a map[string]T holds a string
 //     header per key and an allocation per key, and every collection
 //     visits them all);
-//   - about 8 + (length + 1) + 8 bytes per key, plus the index's free
-//     quarter, against roughly twice that for a Go map of strings;
+//   - about 8 + length + 8 bytes per key, plus the index's free quarter,
+//     against roughly twice that for a Go map of strings;
 //   - a lookup hashes the key once and compares bytes only on a match of
 //     32 bits of hash.
 //
 // An index entry is the key's upper 32 bits of hash and its slot plus one;
-// 0 is an empty entry and tombstone a removed one. Keys are stored with a
-// uvarint length prefix; removed keys leave garbage in the arena, which is
-// compacted when it outgrows the live keys.
+// 0 is an empty entry and tombstone a removed one. A slot's key reference
+// packs the key's chunk, offset and length, so that reading a key is
+// slicing. Removed keys leave garbage in the arena, which is compacted
+// when it outgrows the live keys.
 type groupTable struct {
 	seed    maphash.Seed
 	index   []uint64
 	used    int // entries that are not empty: live and tombstones
 	live    int
-	keyRefs []uint64 // by slot: chunk<<32 | offset of the key; freeRef if free
+	keyRefs []uint64 // by slot: chunk, offset and length of the key (keyRef); freeRef if free
 	chunks  [][]byte
 	free    []uint32 // slots to reuse
 	garbage int      // arena bytes of removed keys
@@ -42,6 +42,15 @@ const (
 	freeRef       = ^uint64(0)
 	keyChunkBytes = 1 << 20
 	minIndex      = 64
+
+	// A key reference is chunk<<45 | offset<<25 | length: a chunk's
+	// offsets fit 20 bits (1 MiB), lengths 25 bits (32 MiB, twice the
+	// longest line, so any key of a row fits); a key longer than a chunk
+	// gets a chunk of its own at offset 0.
+	refOffsetShift = 25
+	refChunkShift  = 45
+	refLenMask     = 1<<refOffsetShift - 1
+	refOffsetMask  = 1<<(refChunkShift-refOffsetShift) - 1
 )
 
 func newGroupTable() *groupTable {
@@ -62,9 +71,8 @@ func (t *groupTable) slots() int { return len(t.keyRefs) }
 // or remove.
 func (t *groupTable) key(slot uint32) []byte {
 	ref := t.keyRefs[slot]
-	c := t.chunks[ref>>32][uint32(ref):]
-	n, w := binary.Uvarint(c)
-	return c[w : w+int(n)]
+	off := int(ref >> refOffsetShift & refOffsetMask)
+	return t.chunks[ref>>refChunkShift][off : off+int(ref&refLenMask)]
 }
 
 // find returns the slot of key (hashed by hash), or ok=false.
@@ -130,9 +138,8 @@ func (t *groupTable) remove(key []byte, h uint64) {
 		if e != tombstone && e>>32 == tag && bytes.Equal(t.key(uint32(e)-1), key) {
 			slot := uint32(e) - 1
 			t.index[i] = tombstone
-			n := uvarintLen(uint64(len(key))) + len(key)
-			t.garbage += n
-			t.size -= n
+			t.garbage += len(key)
+			t.size -= len(key)
 			t.keyRefs[slot] = freeRef
 			t.free = append(t.free, slot)
 			t.live--
@@ -146,25 +153,26 @@ func (t *groupTable) remove(key []byte, h uint64) {
 
 // store appends key to the arena and returns where it is.
 func (t *groupTable) store(key []byte) uint64 {
-	need := uvarintLen(uint64(len(key))) + len(key)
+	if len(key) > refLenMask {
+		panic("a group key longer than 32 MiB") // rows are at most 16 MiB; the task reports it as an error
+	}
 	last := len(t.chunks) - 1
-	if last < 0 || len(t.chunks[last])+need > cap(t.chunks[last]) {
-		t.chunks = append(t.chunks, make([]byte, 0, max(keyChunkBytes, need)))
+	if last < 0 || len(t.chunks[last])+len(key) > cap(t.chunks[last]) {
+		t.chunks = append(t.chunks, make([]byte, 0, max(keyChunkBytes, len(key))))
 		last++
 	}
-	c := t.chunks[last]
-	off := len(c)
-	c = binary.AppendUvarint(c, uint64(len(key)))
-	t.chunks[last] = append(c, key...)
-	t.size += need
-	return uint64(last)<<32 | uint64(off)
+	off := len(t.chunks[last])
+	t.chunks[last] = append(t.chunks[last], key...)
+	t.size += len(key)
+	return uint64(last)<<refChunkShift | uint64(off)<<refOffsetShift | uint64(len(key))
 }
 
-// rehash rebuilds the index at twice the live keys' need, dropping the
-// tombstones; the hashes are computed again from the keys.
+// rehash rebuilds the index at most half full, dropping the tombstones;
+// the hashes are computed again from the keys. It grows at three quarters,
+// so an index entry costs 8 / 0.375 to 8 / 0.75 bytes per key.
 func (t *groupTable) rehash() {
 	n := minIndex
-	for n*3 < (t.live+1)*4*2 {
+	for n < (t.live+1)*2 {
 		n *= 2
 	}
 	t.index = make([]uint64, n)
@@ -186,16 +194,7 @@ func (t *groupTable) compact() {
 		if ref == freeRef {
 			continue
 		}
-		c := old[ref>>32][uint32(ref):]
-		n, w := binary.Uvarint(c)
-		t.keyRefs[slot] = t.store(c[w : w+int(n)])
+		off := int(ref >> refOffsetShift & refOffsetMask)
+		t.keyRefs[slot] = t.store(old[ref>>refChunkShift][off : off+int(ref&refLenMask)])
 	}
-}
-
-func uvarintLen(x uint64) int {
-	n := 1
-	for ; x >= 0x80; x >>= 7 {
-		n++
-	}
-	return n
 }

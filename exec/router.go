@@ -29,6 +29,7 @@ func send(ctx context.Context, e edge, m Message) error {
 type router struct {
 	hashKeys []int // nil unless hash-partitioned
 	outs     []edge
+	parts    []*Batch // scratch for route
 }
 
 func newRouter(p planner.Partition, outs []edge) *router {
@@ -40,18 +41,29 @@ func newRouter(p planner.Partition, outs []edge) *router {
 }
 
 // route sends a batch downstream. The batch must not be changed after.
-func (r *router) route(ctx context.Context, b *Batch) error {
+// Hash-partitioned, the rows are copied into a batch per receiver, so that
+// each receiver owns all of what it gets and can recycle it; b itself is
+// recycled then when owned says the caller may.
+func (r *router) route(ctx context.Context, b *Batch, owned bool) error {
 	if r.hashKeys == nil {
 		return send(ctx, r.outs[0], b)
 	}
-	parts := make([]*Batch, len(r.outs))
+	parts := r.parts[:0]
+	for range r.outs {
+		parts = append(parts, nil)
+	}
 	n := uint64(len(r.outs))
 	for i, row := range b.Rows {
 		t := hashKey(row, r.hashKeys) % n
 		if parts[t] == nil {
-			parts[t] = NewBatch(b.Len()/len(r.outs) + 1)
+			parts[t] = getBatch(b.Len()/len(r.outs) + 1)
 		}
-		parts[t].Append(b.Kinds[i], row)
+		c := parts[t].NewRow(len(row))
+		copy(c, row)
+		parts[t].Append(b.Kinds[i], c)
+	}
+	if owned {
+		recycle(b)
 	}
 	for t, part := range parts {
 		if part != nil {

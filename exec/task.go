@@ -417,7 +417,7 @@ func (t *task) push(ctx context.Context, i int, b *Batch, owned bool) error {
 		}
 		return err
 	}
-	return t.out.route(ctx, b)
+	return t.out.route(ctx, b, owned)
 }
 
 // finish tells each operator in turn that its input has ended, passing

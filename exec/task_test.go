@@ -307,7 +307,7 @@ func TestRouterHashPartitions(t *testing.T) {
 	for i, w := range words {
 		b.Append(types.Insert, types.Row{types.Str(w), types.Int(int64(i))})
 	}
-	if err := r.route(context.Background(), b); err != nil {
+	if err := r.route(context.Background(), b, false); err != nil {
 		t.Fatal(err)
 	}
 	where := map[string]int{}
@@ -339,7 +339,7 @@ func TestRouterSingleOutput(t *testing.T) {
 	out := make(edge, 1)
 	r := newRouter(planner.Partition{Kind: planner.Hash, Keys: []int{0}}, []edge{out})
 	b := rowsBatch(1, 2, 3)
-	if err := r.route(context.Background(), b); err != nil {
+	if err := r.route(context.Background(), b, false); err != nil {
 		t.Fatal(err)
 	}
 	if got := <-out; got != Message(b) {
