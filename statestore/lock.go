@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 )
@@ -18,19 +19,18 @@ const lockName = "LOCK"
 // first. The kernel drops the lock when the holder dies, even by kill -9.
 func acquireLock(dir string) (*os.File, error) {
 	path := filepath.Join(dir, lockName)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	// O_NOFOLLOW: the lock file is truncated and written below, which must
+	// never happen to a file a symbolic link put in its place points to.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("state lock: %w", err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		holder, _ := os.ReadFile(path)
+		holder := make([]byte, 64)
+		n, _ := f.ReadAt(holder, 0)
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			who := strings.TrimSpace(string(holder))
-			if who == "" {
-				who = "another process"
-			}
-			return nil, fmt.Errorf("%s is in use by %s: %w", dir, who, ErrLocked)
+			return nil, fmt.Errorf("%s is in use by %s: %w", dir, lockHolder(holder[:n]), ErrLocked)
 		}
 		return nil, fmt.Errorf("state lock %s: %w", path, err)
 	}
@@ -38,6 +38,19 @@ func acquireLock(dir string) (*os.File, error) {
 	fmt.Fprintf(f, "process %d\n", os.Getpid())
 	f.Sync()
 	return f, nil
+}
+
+// holderRE is what a holder writes in the lock file.
+var holderRE = regexp.MustCompile(`^process \d+$`)
+
+// lockHolder names the holder from what the lock file says, quoting it
+// only when it is what a holder writes: an error must not show the
+// contents of whatever else the file may be.
+func lockHolder(text []byte) string {
+	if who := strings.TrimSpace(string(text)); holderRE.MatchString(who) {
+		return who
+	}
+	return "another process"
 }
 
 func releaseLock(f *os.File) {

@@ -15,6 +15,13 @@ import (
 // AppendLog appends records with sequence numbers first, first+1, ... and
 // returns once they are synced to disk.
 func (s *Store) AppendLog(op, subtask uint32, first uint64, records [][]byte) error {
+	size := 0
+	for _, r := range records {
+		size += len(r)
+	}
+	if err := s.checkWrite("log", int64(size)); err != nil {
+		return err
+	}
 	wb := s.db.NewWriteBatch()
 	defer wb.Cancel()
 	for i, r := range records {
@@ -84,6 +91,9 @@ func trimMark(v []byte) uint64 {
 // TrimLog deletes the records numbered up to upto: a completed checkpoint
 // covers them.
 func (s *Store) TrimLog(op, subtask uint32, upto uint64) error {
+	if err := s.checkWrite("trim", 0); err != nil {
+		return err
+	}
 	wb := s.db.NewWriteBatch()
 	defer wb.Cancel()
 	err := s.db.View(func(txn *badger.Txn) error {
@@ -113,6 +123,9 @@ func (s *Store) TrimLog(op, subtask uint32, upto uint64) error {
 // Quarantine records that a source's record id made the job fail, so that
 // a run that replays it skips it. reason is kept for people.
 func (s *Store) Quarantine(op, subtask uint32, id uint64, reason string) error {
+	if err := s.checkWrite("quarantine", int64(len(reason))); err != nil {
+		return err
+	}
 	err := s.db.Update(func(txn *badger.Txn) error {
 		return txn.Set(quarantineKey(op, subtask, id), frame(flagValue, []byte(reason)))
 	})

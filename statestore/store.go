@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -49,23 +51,42 @@ type Store struct {
 	db   *badger.DB
 	lock *os.File
 
+	minFree uint64                  // the free space writes leave (WithMinFree)
+	fault   func(what string) error // the test seam of WithWriteFault
+
 	mu          sync.Mutex
 	checkpoints []Meta // completed, oldest first
 	abandoned   map[int64]bool
 	nextID      int64
+	damaged     []string // checkpoints found damaged at Open, and ignored
 }
 
 // Open opens (or creates) the store in dir, with permissions 0700 for the
-// directory and 0600 for files, and takes its lock.
-func Open(dir string) (*Store, error) {
+// directory and 0600 for files, and takes its lock. It refuses, with
+// ErrNoSpace, to open a store on a filesystem without the reserve free:
+// opening writes.
+func Open(dir string, opts ...Option) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("state directory: %w", err)
+	}
+	// Before anything is written in it: Badger creates its files readable
+	// by all (minus the umask), and only the directory keeps others out
+	// until restrictPermissions narrows the files.
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("state directory: %w", err)
+	}
+	s := &Store{dir: dir, minFree: DefaultMinFree, abandoned: map[int64]bool{}}
+	for _, o := range opts {
+		o(s)
+	}
+	if err := s.checkWrite("open", 0); err != nil {
+		return nil, fmt.Errorf("opening state: %w", err)
 	}
 	lock, err := acquireLock(dir)
 	if err != nil {
 		return nil, err
 	}
-	opts := badger.DefaultOptions(filepath.Join(dir, "db")).
+	bopts := badger.DefaultOptions(filepath.Join(dir, "db")).
 		WithLogger(nil).
 		WithMemTableSize(16 << 20).
 		WithNumMemtables(2).
@@ -75,12 +96,16 @@ func Open(dir string) (*Store, error) {
 		WithValueLogFileSize(64 << 20).
 		WithNumCompactors(2).
 		WithCompactL0OnClose(true)
-	db, err := badger.Open(opts)
+	if err := verifyDB(dir, bopts); err != nil {
+		releaseLock(lock)
+		return nil, err
+	}
+	db, err := badger.Open(bopts)
 	if err != nil {
 		releaseLock(lock)
-		return nil, fmt.Errorf("opening state in %s: %w", dir, err)
+		return nil, openError(dir, err)
 	}
-	s := &Store{dir: dir, db: db, lock: lock, abandoned: map[int64]bool{}}
+	s.db, s.lock = db, lock
 	if err := s.load(); err != nil {
 		db.Close()
 		releaseLock(lock)
@@ -88,6 +113,68 @@ func Open(dir string) (*Store, error) {
 	}
 	restrictPermissions(dir)
 	return s, nil
+}
+
+// verifyDB opens the database without compaction, checks every table
+// against its checksums, and closes it again, before the database is
+// opened for use.
+//
+// It must come first: Badger's compactions start at Open, and a compaction
+// that reads a damaged table either panics in a goroutine of Badger's (and
+// takes the process with it) or ends its iteration quietly at the damaged
+// block and replaces the table with the part it could read, which turns
+// damage that a checksum would have reported into state silently lost.
+// Reads of a damaged table panic or return wrong keys too, so nothing reads
+// the state before it has been verified.
+func verifyDB(dir string, bopts badger.Options) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the state in %s is damaged: reading it failed: %v: %w", dir, r, ErrCorrupt)
+		}
+	}()
+	db, err := badger.Open(bopts.WithNumCompactors(0).WithCompactL0OnClose(false))
+	if err != nil {
+		return openError(dir, err)
+	}
+	verr := db.VerifyChecksum()
+	cerr := db.Close()
+	if verr != nil {
+		return fmt.Errorf("the state in %s is damaged: %s: %w", dir, describeBadgerDamage(verr), ErrCorrupt)
+	}
+	if cerr != nil {
+		return fmt.Errorf("closing state in %s: %w", dir, cerr)
+	}
+	return nil
+}
+
+// openError describes Badger's failure to open dir; its checksum failures
+// become ErrCorrupt. Badger formats the errors it wraps with %+v, so
+// errors.Is cannot see its own sentinel, and the message must do.
+func openError(dir string, err error) error {
+	if strings.Contains(err.Error(), "checksum") {
+		return fmt.Errorf("the state in %s is damaged: %s: %w", dir, describeBadgerDamage(err), ErrCorrupt)
+	}
+	return fmt.Errorf("opening state in %s: %w", dir, err)
+}
+
+var (
+	tableFileRE = regexp.MustCompile(`[^\s"]+\.sst`)
+	blockRE     = regexp.MustCompile(`block: (\d+)`)
+)
+
+// describeBadgerDamage says which table file failed its checksum, and
+// where in it, from one of Badger's chains of messages.
+func describeBadgerDamage(err error) string {
+	msg := strings.TrimSpace(err.Error())
+	file := tableFileRE.FindString(msg)
+	if file == "" {
+		return msg
+	}
+	where := "its index"
+	if m := blockRE.FindStringSubmatch(msg); m != nil {
+		where = "block " + m[1]
+	}
+	return fmt.Sprintf("the table file %s fails its checksum (%s)", file, where)
 }
 
 // Dir returns the store's directory.
@@ -131,6 +218,7 @@ func (s *Store) load() error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{kindCheckpoint}, PrefetchValues: true})
 		defer it.Close()
 		latest := int64(0)
+		var damagedIDs []int64
 		for it.Rewind(); it.Valid(); it.Next() {
 			id, ok := parseIDKey(it.Item().Key(), kindCheckpoint)
 			if !ok {
@@ -140,12 +228,17 @@ func (s *Store) load() error {
 			if err != nil {
 				return err
 			}
+			s.nextID = max(s.nextID, id+1)
 			m, err := decodeMeta(v)
-			if err != nil {
-				return fmt.Errorf("%s: checkpoint %d: %w", s.dir, id, err)
+			if err != nil || m.ID != id {
+				// Only this checkpoint is lost: an older one may still be
+				// whole, and a restore falls back to it. Its entries are
+				// abandoned, so that no later checkpoint reads them.
+				s.damaged = append(s.damaged, fmt.Sprintf("checkpoint %d is damaged (its description %s) and is ignored", id, describeDamage(err)))
+				damagedIDs = append(damagedIDs, id)
+				continue
 			}
 			s.checkpoints = append(s.checkpoints, m)
-			s.nextID = max(s.nextID, id+1)
 			latest = id
 		}
 		s.nextID = max(s.nextID, 1)
@@ -154,6 +247,15 @@ func (s *Store) load() error {
 		for ab.Rewind(); ab.Valid(); ab.Next() {
 			if id, ok := parseIDKey(ab.Item().Key(), kindAbandoned); ok {
 				s.abandoned[id] = true
+			}
+		}
+		for _, id := range damagedIDs {
+			s.abandoned[id] = true
+			if err := txn.Set(abandonedKey(id), nil); err != nil {
+				return err
+			}
+			if err := txn.Delete(checkpointKey(id)); err != nil {
+				return err
 			}
 		}
 		// Checkpoints begun after the latest completed one were cut short
@@ -168,6 +270,22 @@ func (s *Store) load() error {
 		}
 		return nil
 	})
+}
+
+// describeDamage says what is wrong with a checkpoint's description.
+func describeDamage(err error) string {
+	if err == nil {
+		return "names another checkpoint"
+	}
+	return "fails its checksum"
+}
+
+// Warnings returns what Open found wrong but could work around: damaged
+// checkpoints it ignores. The caller should show them.
+func (s *Store) Warnings() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.damaged...)
 }
 
 func decodeMeta(v []byte) (Meta, error) {
@@ -215,6 +333,11 @@ func (s *Store) Checkpoint(id int64) (Meta, bool) {
 // before anything is written, so that the entries of a checkpoint that
 // never completes (the process died) are never mistaken for another's.
 func (s *Store) Begin() (*Writer, error) {
+	// The previous checkpoint's size is the best guess of this one's.
+	last, _ := s.Latest()
+	if err := s.checkWrite("begin", last.Bytes); err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	id := s.nextID
 	s.nextID++
@@ -238,9 +361,15 @@ type Writer struct {
 	mu      sync.Mutex
 	bytes   int64
 	entries int64
+	checked int64 // bytes when free space was last checked
 	err     error
 	done    bool
 }
+
+// spaceCheckEvery is how many bytes a checkpoint writes between checks of
+// the free space: Badger writes a big checkpoint as it goes, not only at
+// Commit.
+const spaceCheckEvery = 4 << 20
 
 // ID returns the checkpoint's id.
 func (w *Writer) ID() int64 { return w.id }
@@ -261,6 +390,17 @@ func (w *Writer) set(k, v []byte) {
 	if w.err != nil || w.done {
 		return
 	}
+	if w.store.fault != nil {
+		if w.err = w.store.fault("put"); w.err != nil {
+			return
+		}
+	}
+	if w.bytes-w.checked >= spaceCheckEvery {
+		w.checked = w.bytes
+		if w.err = checkFree(w.store.dir, w.store.minFree, spaceCheckEvery); w.err != nil {
+			return
+		}
+	}
 	w.bytes += int64(len(k) + len(v))
 	w.entries++
 	w.err = w.batch.Set(k, v)
@@ -277,6 +417,15 @@ func (w *Writer) Commit(m Meta) (Meta, error) {
 	w.done = true
 	err := w.err
 	w.mu.Unlock()
+	s := w.store
+	m.ID, m.Bytes, m.Entries = w.id, w.bytes, w.entries
+	payload, jerr := json.Marshal(m)
+	if err == nil {
+		err = jerr
+	}
+	if err == nil {
+		err = s.checkWrite("commit", w.bytes-w.checked+int64(len(payload)))
+	}
 	if err != nil {
 		w.batch.Cancel()
 		return m, err
@@ -284,12 +433,6 @@ func (w *Writer) Commit(m Meta) (Meta, error) {
 	if err := w.batch.Flush(); err != nil {
 		return m, err
 	}
-	m.ID, m.Bytes, m.Entries = w.id, w.bytes, w.entries
-	payload, err := json.Marshal(m)
-	if err != nil {
-		return m, err
-	}
-	s := w.store
 	// The entries must be on disk before the Meta that makes them count.
 	if err := s.db.Sync(); err != nil {
 		return m, err
@@ -319,6 +462,10 @@ func (w *Writer) Commit(m Meta) (Meta, error) {
 	s.checkpoints = append(s.checkpoints, m)
 	sort.Slice(s.checkpoints, func(i, j int) bool { return s.checkpoints[i].ID < s.checkpoints[j].ID })
 	s.mu.Unlock()
+	// Files Badger created since the last checkpoint are readable by all
+	// (minus the umask) until narrowed; the directory keeps others out
+	// meanwhile.
+	restrictPermissions(s.dir)
 	return m, nil
 }
 
@@ -336,14 +483,20 @@ func (w *Writer) Abort() {
 	s.mu.Lock()
 	s.abandoned[w.id] = true
 	s.mu.Unlock()
-	// If this write fails, the next Open marks the checkpoint abandoned.
-	s.db.Update(func(txn *badger.Txn) error { return txn.Set(abandonedKey(w.id), nil) })
+	// If this write fails or is refused, the next Open marks the
+	// checkpoint abandoned.
+	if s.checkWrite("abort", 0) == nil {
+		s.db.Update(func(txn *badger.Txn) error { return txn.Set(abandonedKey(w.id), nil) })
+	}
 }
 
 // DiscardAfter forgets the checkpoints newer than id: a job restored from
 // id goes on from there, and what they wrote must not mix into its next
 // checkpoints. Their entries become abandoned and are compacted later.
 func (s *Store) DiscardAfter(id int64) (int, error) {
+	if err := s.checkWrite("discard", 0); err != nil {
+		return 0, err
+	}
 	s.mu.Lock()
 	var keep, drop []Meta
 	for _, m := range s.checkpoints {
@@ -391,7 +544,7 @@ func (s *Store) Load(id int64, op uint32, fn func(key, value []byte) error) erro
 		for it.Rewind(); it.Valid(); it.Next() {
 			_, key, version, err := parseStateKey(it.Item().Key())
 			if err != nil {
-				return fmt.Errorf("state of operator %d: %w", op, err)
+				return fmt.Errorf("a key of operator %d's state does not parse (%s): %w", op, s.locate(it.Item().Key()), err)
 			}
 			if chosen && bytes.Equal(key, current) {
 				continue // an older version of a key already decided
@@ -403,7 +556,8 @@ func (s *Store) Load(id int64, op uint32, fn func(key, value []byte) error) erro
 			err = it.Item().Value(func(v []byte) error {
 				flag, payload, err := unframe(v)
 				if err != nil {
-					return fmt.Errorf("state of operator %d written by checkpoint %d: %w", op, version, err)
+					return fmt.Errorf("the state of operator %d written by checkpoint %d fails its checksum (%s): %w",
+						op, version, s.locate(it.Item().Key()), err)
 				}
 				if flag == flagTombstone {
 					return nil
@@ -431,6 +585,9 @@ func (s *Store) abandonedIDs() map[int64]bool {
 // Retain keeps the newest n completed checkpoints and forgets the rest,
 // then removes the entries no retained checkpoint reads.
 func (s *Store) Retain(n int) error {
+	if err := s.checkWrite("retain", 0); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	var drop []Meta
 	if len(s.checkpoints) > n {
@@ -543,6 +700,9 @@ func isTombstone(item *badger.Item) bool {
 // Destroy deletes every checkpoint and all state, keeping the store open
 // and usable (a job that FINISHED leaves nothing to resume from).
 func (s *Store) Destroy() error {
+	if err := s.checkWrite("destroy", 0); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	s.checkpoints = nil
 	s.mu.Unlock()
