@@ -29,6 +29,8 @@ type config struct {
 	Reps      int
 	StateKeys []int
 	Latency   time.Duration
+	// Only and KeepProfile are for working on speed: see the flags.
+	Only, KeepProfile string
 }
 
 var (
@@ -42,6 +44,8 @@ func main() {
 	out := flag.String("out", "docs/benchmarks.md", "write the report to `file` (and the chart beside it, .svg)")
 	goBench := flag.Bool("gobench", true, "run the exec package's Go benchmarks too")
 	profile := flag.String("cpuprofile", "", "(child) write a CPU profile to `file`")
+	keepProfile := flag.String("keep-profile", "", "keep the profile of (b) at parallelism 1 in `file`")
+	only := flag.String("only", "", "run only the word count (wordcount) or only it and the profile (profile): for working on speed")
 	flag.Parse()
 	if *child != "" {
 		if *profile != "" {
@@ -60,6 +64,7 @@ func main() {
 	if *quickRun {
 		cfg = quick
 	}
+	cfg.Only, cfg.KeepProfile = *only, *keepProfile
 	if err := run(cfg, *out, *goBench); err != nil {
 		fail(err)
 	}
@@ -125,8 +130,14 @@ func run(cfg config, out string, goBench bool) error {
 	if err := p.throughput(cfg, text, rep); err != nil {
 		return err
 	}
+	if cfg.Only == "wordcount" {
+		return nil
+	}
 	if err := p.profile(cfg, text, rep); err != nil {
 		return err
+	}
+	if cfg.Only != "" {
+		return nil
 	}
 	if err := p.latency(cfg, text, rep); err != nil {
 		return err
@@ -235,6 +246,13 @@ func (p *parent) profile(cfg config, text []byte, rep *report) error {
 		return err
 	}
 	rep.Profile, err = topOfProfile(p.self, prof)
+	if cfg.KeepProfile != "" {
+		data, rerr := os.ReadFile(prof)
+		if rerr != nil {
+			return rerr
+		}
+		return os.WriteFile(cfg.KeepProfile, data, 0o644)
+	}
 	return err
 }
 
