@@ -60,7 +60,9 @@ type coordinator struct {
 	pending      *pendingCheckpoint
 	queued       *checkpointRequest // asked for while another was running
 	lastComplete time.Time
-	ended        bool // a task has ended: no more checkpoints can complete
+	ended        bool  // a task has ended: no more checkpoints can complete
+	failures     int   // checkpoints in a row that could not start or commit
+	beginErr     error // why the latest trigger could not start one
 }
 
 // checkpointRequest asks for a checkpoint now rather than at the next tick.
@@ -114,7 +116,7 @@ func (c *coordinator) run(ctx context.Context) {
 			case c.pending != nil && !c.ended && c.queued == nil:
 				c.queued = &r // taken when the running one ends
 			case r.done != nil:
-				r.done <- fmt.Errorf("no checkpoint can be taken now: the job is ending")
+				r.done <- c.refusal()
 			}
 		case snap := <-c.acks:
 			c.acknowledge(snap)
@@ -130,7 +132,7 @@ func (c *coordinator) run(ctx context.Context) {
 			if c.trigger(checkpointRequest{savepoint: r.savepoint, done: r.done}) {
 				timeout = time.After(c.opts.CheckpointTimeout)
 			} else if r.done != nil {
-				r.done <- fmt.Errorf("no checkpoint can be taken now: the job is ending")
+				r.done <- c.refusal()
 			}
 		}
 	}
@@ -139,6 +141,7 @@ func (c *coordinator) run(ctx context.Context) {
 // trigger starts a checkpoint unless one is running, a task has ended, or
 // checkpoint_min_pause has not passed since the last one completed.
 func (c *coordinator) trigger(r checkpointRequest) bool {
+	c.beginErr = nil
 	if c.pending != nil || c.ended {
 		return false
 	}
@@ -146,8 +149,9 @@ func (c *coordinator) trigger(r checkpointRequest) bool {
 		return false // a requested checkpoint someone waits for does not wait for the pause
 	}
 	w, err := c.store.Begin()
+	c.beginErr = err
 	if err != nil {
-		c.log.Warn(fmt.Sprintf("Checkpoint could not start: %v", err))
+		c.failed(fmt.Sprintf("A checkpoint of job %s could not start", c.job.Name), err)
 		return false
 	}
 	p := &pendingCheckpoint{writer: w, started: time.Now(), waiting: map[int]bool{}, positions: map[string][]byte{},
@@ -201,11 +205,15 @@ func (c *coordinator) complete() {
 		Savepoint: p.savepoint, Positions: p.positions, Info: stateDescription(c.job.Plan),
 	})
 	if err != nil {
-		c.log.Warn(fmt.Sprintf("Checkpoint %d failed to commit; the previous one stays: %v", p.writer.ID(), err))
+		c.failed(fmt.Sprintf("Checkpoint %d of job %s failed to commit", p.writer.ID(), c.job.Name), err)
 		if p.done != nil {
 			p.done <- err
 		}
 		return
+	}
+	if c.failures > 0 {
+		c.log.Info(fmt.Sprintf("Checkpoint %d of job %s completed, after %d that failed", meta.ID, c.job.Name, c.failures))
+		c.failures = 0
 	}
 	c.lastComplete = time.Now()
 	if p.savepoint {
@@ -226,6 +234,30 @@ func (c *coordinator) complete() {
 	}
 	if p.done != nil {
 		p.done <- nil
+	}
+}
+
+// refusal says why a requested checkpoint was not started.
+func (c *coordinator) refusal() error {
+	if c.beginErr != nil {
+		return fmt.Errorf("the checkpoint could not start: %w", c.beginErr)
+	}
+	return fmt.Errorf("no checkpoint can be taken now: the job is ending")
+}
+
+// failed reports a checkpoint that could not start or commit. The job goes
+// on, and its changes wait for the next checkpoint (a snapshot's keys stay
+// dirty until one completes). A disk that stays full fails every
+// checkpoint, so after the first few only every 100th is logged.
+func (c *coordinator) failed(what string, err error) {
+	c.failures++
+	c.job.checkpointFailed(err)
+	if c.failures <= 3 || c.failures%100 == 0 {
+		prev := "no checkpoint completed yet"
+		if m, ok := c.store.Latest(); ok {
+			prev = fmt.Sprintf("checkpoint %d stays the latest", m.ID)
+		}
+		c.log.Warn(fmt.Sprintf("%s: %v; the job goes on, %s", what, err, prev), "failed_checkpoints", c.failures)
 	}
 }
 

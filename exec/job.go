@@ -52,6 +52,9 @@ type Testing struct {
 	// FailAfterRecords makes the job fail once, after its sources have
 	// read this many records.
 	FailAfterRecords int64
+	// StoreOptions are passed to statestore.Open for the job's state:
+	// statestore.WithWriteFault makes its writes fail on cue.
+	StoreOptions []statestore.Option
 }
 
 // Job is a running (or ended) query.
@@ -75,8 +78,12 @@ type Job struct {
 	restarts   int
 	restores   int              // runs that resumed from a checkpoint
 	checkpoint *statestore.Meta // the latest completed
-	coord      *coordinator     // of the running attempt, if it checkpoints
-	store      *statestore.Store
+	// checkpointErr is why the latest checkpoint failed, until one
+	// completes; checkpointFailures counts failed checkpoints.
+	checkpointErr      error
+	checkpointFailures int
+	coord              *coordinator // of the running attempt, if it checkpoints
+	store              *statestore.Store
 
 	quarantine quarantine
 	feeds      map[string]*socketFeed // logged sockets, by source task
@@ -107,9 +114,14 @@ type JobInfo struct {
 	Restores int
 	// LastCheckpoint is the latest completed checkpoint, if any.
 	LastCheckpoint *statestore.Meta
-	Err            error
-	SQL            string
-	Detached       bool
+	// CheckpointError is why the checkpoints since LastCheckpoint failed
+	// (a full disk, say), or nil; FailedCheckpoints counts the failures
+	// over the job's life.
+	CheckpointError   error
+	FailedCheckpoints int
+	Err               error
+	SQL               string
+	Detached          bool
 }
 
 func newJob(id, sql string, plan *planner.Plan, env SinkEnv, log *slog.Logger, hooks Testing) *Job {
@@ -274,6 +286,15 @@ func (j *Job) checkpointCompleted(m statestore.Meta) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.checkpoint = &m
+	j.checkpointErr = nil
+}
+
+// checkpointFailed records why the latest checkpoint could not be taken.
+func (j *Job) checkpointFailed(err error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.checkpointErr = err
+	j.checkpointFailures++
 }
 
 // Info returns a snapshot of the job.
@@ -286,7 +307,8 @@ func (j *Job) Info() JobInfo {
 	}
 	info := JobInfo{ID: j.ID, Name: j.Name, State: j.state, Started: j.started, RecordsIn: j.recordsIn.Load(),
 		RecordsOut: j.recordsOut.Load(), BadRecords: j.errors.Skipped(), Restarts: j.restarts, Restores: j.restores,
-		LastCheckpoint: j.checkpoint, SQL: j.SQL, Detached: j.detached}
+		LastCheckpoint: j.checkpoint, CheckpointError: j.checkpointErr, FailedCheckpoints: j.checkpointFailures,
+		SQL: j.SQL, Detached: j.detached}
 	if !j.started.IsZero() {
 		info.Uptime = end.Sub(j.started)
 	}

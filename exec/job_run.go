@@ -55,6 +55,10 @@ func (j *Job) run(kill, stop context.Context) (err error) {
 		if err == nil || (j.stopped.Load() && isCanceled(err)) {
 			return err
 		}
+		if older, ok := j.fallBack(store, from, err); ok {
+			from = older // not a failure of the job: no restart is used up
+			continue
+		}
 		j.transition(JobFailing, err)
 		delay, ok := restarts.next(time.Now())
 		if !ok {
@@ -105,7 +109,7 @@ func (j *Job) attempt(kill, stop context.Context, store *statestore.Store, from 
 	}
 	if from != nil {
 		if err := j.restore(tasks, store, from); err != nil {
-			return err
+			return &restoreError{id: from.ID, err: err}
 		}
 		for _, t := range tasks {
 			t.resumed = true
@@ -194,12 +198,27 @@ func (j *Job) openStore() (*statestore.Store, error) {
 	if !j.checkpointing() && !kept {
 		return nil, nil
 	}
-	store, err := statestore.Open(dir)
+	store, err := statestore.Open(dir, j.testing.StoreOptions...)
+	if errors.Is(err, statestore.ErrCorrupt) && j.Plan.Options.Restore.Kind == planner.RestoreNone {
+		// Starting fresh needs nothing of the damaged state: set it aside
+		// rather than refuse, as the error below advises.
+		j.log.Warn(fmt.Sprintf("Job %s starts fresh (restore = 'none'), removing its damaged state: %v", j.Name, err))
+		if rerr := os.RemoveAll(filepath.Join(dir, "db")); rerr != nil {
+			return nil, fmt.Errorf("job %s: removing its damaged state: %w", j.Name, rerr)
+		}
+		store, err = statestore.Open(dir, j.testing.StoreOptions...)
+	}
 	if err != nil {
-		if errors.Is(err, statestore.ErrLocked) {
+		switch {
+		case errors.Is(err, statestore.ErrLocked):
 			return nil, fmt.Errorf("job %s: %w; is the same job running elsewhere? Give this one another job_name", j.Name, err)
+		case errors.Is(err, statestore.ErrCorrupt):
+			return nil, fmt.Errorf("job %s cannot resume: %w; to start fresh instead, run it with restore = 'none' (which removes the state)", j.Name, err)
 		}
 		return nil, fmt.Errorf("job %s: %w", j.Name, err)
+	}
+	for _, w := range store.Warnings() {
+		j.log.Warn(fmt.Sprintf("Job %s: %s", j.Name, w))
 	}
 	return store, nil
 }
@@ -272,6 +291,44 @@ func (j *Job) restorePoint(store *statestore.Store) (*statestore.Meta, error) {
 	j.log.Info(fmt.Sprintf("Job %s resumes from checkpoint %d, taken %s (%s ago); to start fresh instead, run it with restore = 'none'",
 		j.Name, m.ID, m.Taken.Format(time.DateTime), time.Since(m.Taken).Round(time.Second)))
 	return &m, nil
+}
+
+// restoreError is a failure to load a checkpoint into the tasks.
+type restoreError struct {
+	id  int64
+	err error
+}
+
+func (e *restoreError) Error() string { return e.err.Error() }
+func (e *restoreError) Unwrap() error { return e.err }
+
+// fallBack decides, when an attempt failed, whether that was the restore
+// of checkpoint from finding its state damaged; if so it returns the
+// retained checkpoint before it, which the job restores instead (as Flink
+// falls back to an older checkpoint), and forgets the newer ones so that
+// their entries mix into nothing. A damaged checkpoint with none before it
+// fails the job with the damage, which names the file.
+func (j *Job) fallBack(store *statestore.Store, from *statestore.Meta, err error) (*statestore.Meta, bool) {
+	var rerr *restoreError
+	if from == nil || !errors.As(err, &rerr) || !errors.Is(err, statestore.ErrCorrupt) {
+		return nil, false
+	}
+	var older *statestore.Meta
+	for _, m := range store.Checkpoints() {
+		if m.ID < from.ID && m.Fingerprint == j.Plan.Fingerprint {
+			older = &m
+		}
+	}
+	if older == nil {
+		return nil, false
+	}
+	if _, derr := store.DiscardAfter(older.ID); derr != nil {
+		j.log.Warn(fmt.Sprintf("forgetting the damaged checkpoint %d: %v", from.ID, derr))
+		return nil, false
+	}
+	j.log.Warn(fmt.Sprintf("Job %s (%s) cannot restore checkpoint %d (%v); it falls back to checkpoint %d, taken %s",
+		j.Name, j.ID, from.ID, err, older.ID, older.Taken.Format(time.DateTime)))
+	return older, true
 }
 
 // loadQuarantine reads the records earlier runs set aside.

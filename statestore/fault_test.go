@@ -329,3 +329,43 @@ func TestDamagedValueNamesFile(t *testing.T) {
 		t.Errorf("the error does not name the checkpoint that wrote the value: %v", err)
 	}
 }
+
+// TestDamagedValueLogDetected damages, on disk, a value big enough that
+// Badger keeps it in its value log, where it reads values without
+// checking them: the value's own checksum catches it, and the message
+// names the value log. The checkpoint before, which reads an older
+// version of the key, is unharmed — what a restore falls back to.
+func TestDamagedValueLogDetected(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir)
+	c1 := commit(t, s, map[string]string{"k": strings.Repeat("A", 2<<20)})
+	c2 := commit(t, s, map[string]string{"k": strings.Repeat("B", 2<<20)})
+	s.Close()
+	logs, _ := filepath.Glob(filepath.Join(dir, "db", "*.vlog"))
+	damaged := false
+	for _, path := range logs {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i := bytes.Index(b, []byte(strings.Repeat("B", 1<<20))); i >= 0 {
+			b[i+1000] = 'X'
+			if err := os.WriteFile(path, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			damaged = true
+		}
+	}
+	if !damaged {
+		t.Fatal("the value is in no value log file: the test no longer damages what it means to")
+	}
+	s = open(t, dir)
+	defer s.Close()
+	err := s.Load(c2.ID, 1, func(k, v []byte) error { return nil })
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), ".vlog") {
+		t.Fatalf("loading the damaged checkpoint: %v, want ErrCorrupt naming the value log", err)
+	}
+	if got := load(t, s, c1.ID, 1); got["k"] != strings.Repeat("A", 2<<20) {
+		t.Errorf("the checkpoint before was harmed")
+	}
+}

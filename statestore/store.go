@@ -67,13 +67,13 @@ type Store struct {
 // opening writes.
 func Open(dir string, opts ...Option) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("state directory: %w", err)
+		return nil, fmt.Errorf("state directory %s: %w", dir, err)
 	}
 	// Before anything is written in it: Badger creates its files readable
 	// by all (minus the umask), and only the directory keeps others out
 	// until restrictPermissions narrows the files.
 	if err := os.Chmod(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("state directory: %w", err)
+		return nil, fmt.Errorf("state directory %s: %w", dir, err)
 	}
 	s := &Store{dir: dir, minFree: DefaultMinFree, abandoned: map[int64]bool{}}
 	for _, o := range opts {
@@ -557,7 +557,7 @@ func (s *Store) Load(id int64, op uint32, fn func(key, value []byte) error) erro
 				flag, payload, err := unframe(v)
 				if err != nil {
 					return fmt.Errorf("the state of operator %d written by checkpoint %d fails its checksum (%s): %w",
-						op, version, s.locate(it.Item().Key()), err)
+						op, version, s.locateItem(it.Item()), err)
 				}
 				if flag == flagTombstone {
 					return nil

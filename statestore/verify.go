@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/table"
 	"github.com/dgraph-io/badger/v4/y"
 )
@@ -19,6 +20,20 @@ func (s *Store) Verify() error {
 		return fmt.Errorf("the state in %s is damaged: %s: %w", s.dir, describeBadgerDamage(err), ErrCorrupt)
 	}
 	return nil
+}
+
+// valueThreshold is the size from which Badger keeps a value in its value
+// log (*.vlog) rather than in the table beside its key (Badger's default,
+// which Open keeps).
+const valueThreshold = 1 << 20
+
+// locateItem names the file that holds an item's value: big values are in
+// the value log, the others where locate finds their key.
+func (s *Store) locateItem(item *badger.Item) string {
+	if item.ValueSize() >= valueThreshold {
+		return "in the value log, " + filepath.Join(s.dir, "db", "*.vlog")
+	}
+	return s.locate(item.Key())
 }
 
 // locate names the files that may hold key: the tables whose key range
