@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"encoding/binary"
 	"math"
 
 	"github.com/streamsql/streamsql/planner"
@@ -320,17 +321,26 @@ func (a *aggregate) Restore(key, value []byte) error {
 	if !ok {
 		slot = a.newGroup(h)
 	}
-	r := &stateReader{s: string(value)}
 	g := a.counts[int(slot)*a.stride : int(slot+1)*a.stride]
-	g[0] = r.varint()
 	if a.counting {
-		for j := range g[1:] {
-			g[1+j] = r.varint()
+		// Varints read in place: a restore of millions of groups makes no
+		// garbage per group.
+		for j := range g {
+			n, w := binary.Varint(value)
+			if w <= 0 {
+				return errCorrupt
+			}
+			g[j], value = n, value[w:]
 		}
-	} else {
-		for _, acc := range a.accs[slot] {
-			acc.readState(r)
+		if len(value) != 0 {
+			return errCorrupt
 		}
+		return nil
+	}
+	r := &stateReader{s: string(value)}
+	g[0] = r.varint()
+	for _, acc := range a.accs[slot] {
+		acc.readState(r)
 	}
 	if r.err != nil || len(r.s) != 0 {
 		return errCorrupt

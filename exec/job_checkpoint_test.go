@@ -12,9 +12,10 @@ func TestJobCheckpointOnRequest(t *testing.T) {
 	ts.mustExec("CREATE SINK out WITH (connector = 'blackhole')")
 	job := ts.submit("INSERT INTO out SELECT word, COUNT(*) FROM GENERATE_LINES(0) CROSS JOIN UNNEST(SPLIT(line, ' ')) AS t(word) " +
 		"GROUP BY word WITH (checkpoint_interval = '1h')")
-	for st := job.State(); st != JobRunning; st = job.State() {
-		if st.Terminal() {
-			t.Fatalf("the job ended %s: %v", st, job.Err())
+	// running, and with counts to checkpoint
+	for info := job.Info(); info.State != JobRunning || info.RecordsOut == 0; info = job.Info() {
+		if info.State.Terminal() {
+			t.Fatalf("the job ended %s: %v", info.State, info.Err)
 		}
 		time.Sleep(time.Millisecond)
 	}
