@@ -69,6 +69,9 @@ func (d *csvDecoder) decode(rec string, row types.Row) error {
 	if !utf8.ValidString(rec) {
 		return fmt.Errorf("invalid UTF-8 at byte %d", invalidUTF8At(rec))
 	}
+	if rec == "" && len(d.cols) > 1 {
+		return fmt.Errorf("empty line, expected %d fields", len(d.cols))
+	}
 	var err error
 	d.fields, err = splitCSV(d.fields[:0], rec, d.delim)
 	if err != nil {
@@ -201,6 +204,9 @@ func newJSONDecoder(cols planner.Schema) *jsonDecoder {
 func (d *jsonDecoder) decode(rec string, row types.Row) error {
 	if !utf8.ValidString(rec) {
 		return fmt.Errorf("invalid UTF-8 at byte %d", invalidUTF8At(rec))
+	}
+	if strings.TrimSpace(rec) == "" {
+		return fmt.Errorf("empty line, expected a JSON object")
 	}
 	dec := json.NewDecoder(strings.NewReader(rec))
 	dec.UseNumber()

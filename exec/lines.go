@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unicode/utf8"
 )
 
 // MaxLineBytes is the longest record a source accepts. A longer line is
@@ -25,7 +26,13 @@ type lineReader struct {
 	buf    []byte
 	offset int64 // bytes consumed so far
 	line   int64 // lines consumed so far
+	// head is the start of the latest over-long line: what a dead letter
+	// can show of a line too long to keep.
+	head []byte
 }
+
+// longLineHead is how much of an over-long line is kept to show.
+const longLineHead = 1 << 10
 
 func newLineReader(r io.Reader) *lineReader {
 	return &lineReader{r: bufio.NewReaderSize(r, 64<<10), max: MaxLineBytes}
@@ -45,6 +52,9 @@ func (lr *lineReader) next() ([]byte, error) {
 			// Hold at most the limit plus a \r\n; beyond that the line is
 			// too long whatever ends it, and the rest is only skipped.
 			if len(lr.buf)+len(chunk) > lr.max+2 {
+				n := min(len(lr.buf), longLineHead)
+				lr.head = append(lr.head[:0], lr.buf[:n]...)
+				lr.head = append(lr.head, chunk[:min(len(chunk), longLineHead-n)]...)
 				tooLong, lr.buf = true, lr.buf[:0]
 			} else {
 				lr.buf = append(lr.buf, chunk...)
@@ -67,10 +77,28 @@ func (lr *lineReader) next() ([]byte, error) {
 
 func (lr *lineReader) finish(tooLong bool) ([]byte, error) {
 	line := trimEOL(lr.buf)
-	if tooLong || len(line) > lr.max {
+	if !tooLong && len(line) > lr.max {
+		lr.head = append(lr.head[:0], line[:min(len(line), longLineHead)]...)
+		tooLong = true
+	}
+	if tooLong {
 		return nil, errLineTooLong
 	}
 	return line, nil
+}
+
+// longLineRecord is what stands for an over-long line where a record is
+// shown (a dead letter): its first KiB, cut at a character boundary, and
+// "..." — the line itself is not kept, so that it cannot exhaust memory.
+func (lr *lineReader) longLineRecord() string {
+	head := trimEOL(lr.head)
+	for i := 0; i < utf8.UTFMax && len(head) > 0 && !utf8.Valid(head); i++ {
+		head = head[:len(head)-1]
+	}
+	if !utf8.Valid(head) {
+		head = lr.head // not text: the dead letter keeps the bytes in base64
+	}
+	return string(head) + "..."
 }
 
 func trimEOL(b []byte) []byte {

@@ -121,3 +121,23 @@ func TestLineTooLongMessage(t *testing.T) {
 		t.Errorf("errLineTooLong = %q, want %q", got, want)
 	}
 }
+
+// An over-long line is not kept, but its head is, to show in a dead
+// letter: cut at a character boundary, and marked as cut.
+func TestLongLineRecord(t *testing.T) {
+	long := strings.Repeat("€", 2000) // 6000 bytes, 3 a character
+	lr := newLineReader(strings.NewReader("short\n" + long + "\nnext\n"))
+	lr.max = 100
+	if line, err := lr.next(); err != nil || string(line) != "short" {
+		t.Fatalf("next = %q, %v", line, err)
+	}
+	if _, err := lr.next(); !errors.Is(err, errLineTooLong) {
+		t.Fatalf("the long line: %v, want errLineTooLong", err)
+	}
+	if got, want := lr.longLineRecord(), strings.Repeat("€", longLineHead/3)+"..."; got != want {
+		t.Errorf("record %q (%d bytes), want %d bytes", got, len(got), len(want))
+	}
+	if line, err := lr.next(); err != nil || string(line) != "next" {
+		t.Fatalf("after the long line, next = %q, %v", line, err)
+	}
+}

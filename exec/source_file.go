@@ -70,7 +70,7 @@ func (s *fileSource) Fetch(ctx context.Context) (*Batch, []byte, error) {
 			}
 			return r.build(s.position())
 		case errors.Is(err, errLineTooLong):
-			if err := s.env.errors.Handle(fmt.Sprintf("%s line %d", s.env.name, s.lr.line), "", err); err != nil {
+			if err := s.env.errors.Handle(fmt.Sprintf("%s line %d", s.env.name, s.lr.line), s.lr.longLineRecord(), err); err != nil {
 				return nil, nil, err
 			}
 			continue

@@ -270,7 +270,7 @@ func (r *socketReader) readConn(ctx context.Context, conn net.Conn, deliver func
 		if err != nil {
 			if errors.Is(err, errLineTooLong) {
 				r.lineNo++
-				if err := r.env.errors.Handle(fmt.Sprintf("%s line %d", r.env.name, r.lineNo), "", err); err != nil {
+				if err := r.env.errors.Handle(fmt.Sprintf("%s line %d", r.env.name, r.lineNo), lr.longLineRecord(), err); err != nil {
 					return err
 				}
 				continue
