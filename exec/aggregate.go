@@ -20,11 +20,19 @@ import (
 // its counts, side by side in one []int64 — and a row costs a key lookup
 // and a few additions, with no accumulator objects and no calls through an
 // interface. Other aggregates keep an accumulator per group and call.
+//
+// With the mini_batch option (spec.MiniBatch) the aggregate folds each
+// input batch instead: it applies all of the batch's rows, then emits one
+// change per group whose result the batch changed (fold.go). The state is
+// the same either way; only the changelog is shorter.
 type aggregate struct {
 	spec   *planner.AggregateOp
 	ctx    *OperatorContext
 	table  *groupTable
 	keyBuf []byte
+	// stringKey is the key column when there is one (-1 otherwise): a row
+	// whose key is a string is looked up by the string itself.
+	stringKey int
 	// counts holds, per group, the rows accumulated minus those retracted,
 	// followed (when counting) by each COUNT's value: stride numbers each.
 	counts   []int64
@@ -39,10 +47,15 @@ type aggregate struct {
 	// dirty holds the groups that no completed checkpoint has as they are:
 	// checkpoints write only those. Nil without checkpoints.
 	dirty *dirtySlots
+	// fold is the bookkeeping of mini_batch; nil without it.
+	fold *fold
 }
 
 func newAggregate(spec *planner.AggregateOp) *aggregate {
-	a := &aggregate{spec: spec, table: newGroupTable(), prev: make([]types.Value, len(spec.Aggs)), counting: true}
+	a := &aggregate{spec: spec, table: newGroupTable(), prev: make([]types.Value, len(spec.Aggs)), counting: true, stringKey: -1}
+	if len(spec.Keys) == 1 {
+		a.stringKey = spec.Keys[0]
+	}
 	for _, call := range spec.Aggs {
 		if (call.Kind != planner.AggCountStar && call.Kind != planner.AggCount) || call.Distinct {
 			a.counting = false
@@ -53,7 +66,31 @@ func newAggregate(spec *planner.AggregateOp) *aggregate {
 		a.stride += len(spec.Aggs)
 		a.prevCount = make([]int64, len(spec.Aggs))
 	}
+	if spec.MiniBatch {
+		a.fold = &fold{}
+	}
 	return a
+}
+
+// lookup finds the group of row's key and its hash. When there is none,
+// keyBuf holds the key's encoding, for newGroup.
+func (a *aggregate) lookup(row types.Row) (slot uint32, ok bool, h uint64) {
+	if a.stringKey >= 0 {
+		if v := row[a.stringKey]; v.Kind() == types.KindString {
+			// The word count's case: the word is hashed and compared as
+			// it is, and encoded only for a new group.
+			s := v.AsString()
+			h = a.table.hashString(s)
+			if slot, ok = a.table.findString(s, h); !ok {
+				a.keyBuf = appendValue(a.keyBuf[:0], v)
+			}
+			return slot, ok, h
+		}
+	}
+	a.keyBuf = appendKey(a.keyBuf[:0], row, a.spec.Keys)
+	h = a.table.hash(a.keyBuf)
+	slot, ok = a.table.find(a.keyBuf, h)
+	return slot, ok, h
 }
 
 func (a *aggregate) Open(ctx *OperatorContext) error {
@@ -72,24 +109,32 @@ func (a *aggregate) newGroup(h uint64) uint32 {
 	for len(a.counts) < base+a.stride {
 		a.counts = append(a.counts, 0)
 	}
-	clear(a.counts[base : base+a.stride])
 	if !a.counting {
 		for len(a.accs) <= int(slot) {
 			a.accs = append(a.accs, nil)
 		}
+	}
+	a.resetGroup(slot)
+	return slot
+}
+
+// resetGroup gives a group the state of one that has seen no rows.
+func (a *aggregate) resetGroup(slot uint32) {
+	base := int(slot) * a.stride
+	clear(a.counts[base : base+a.stride])
+	if !a.counting {
 		accs := make([]accumulator, len(a.spec.Aggs))
 		for i, call := range a.spec.Aggs {
 			accs[i] = newAccumulator(call, a.spec.InputAppendOnly)
 		}
 		a.accs[slot] = accs
 	}
-	return slot
 }
 
-// removeGroup drops the group of the key in keyBuf.
+// removeGroup drops a group; h is its key's hash.
 func (a *aggregate) removeGroup(slot uint32, h uint64) {
-	a.dirty.removeKey(slot, a.keyBuf)
-	a.table.remove(a.keyBuf, h)
+	a.dirty.removeKey(slot, a.table.key(slot))
+	a.table.remove(slot, h)
 	if !a.counting {
 		a.accs[slot] = nil
 	}
@@ -97,14 +142,15 @@ func (a *aggregate) removeGroup(slot uint32, h uint64) {
 
 func (a *aggregate) Process(in, out *Batch) error {
 	a.sawInput = a.sawInput || in.Len() > 0
+	if a.fold != nil {
+		return a.processFolded(in, out)
+	}
 	if a.counting {
 		return a.processCounts(in, out)
 	}
 	for i, row := range in.Rows {
 		accumulate := in.Kinds[i].IsAccumulate()
-		a.keyBuf = appendKey(a.keyBuf[:0], row, a.spec.Keys)
-		h := a.table.hash(a.keyBuf)
-		slot, existed := a.table.find(a.keyBuf, h)
+		slot, existed, h := a.lookup(row)
 		if !existed {
 			if !accumulate {
 				// A retraction for a group that is not there: its row was
@@ -129,7 +175,7 @@ func (a *aggregate) Process(in, out *Batch) error {
 			a.removeGroup(slot, h)
 		case !existed:
 			out.Append(types.Insert, a.output(out, row, nil, slot))
-		case a.changed(slot):
+		case a.changedFrom(slot, a.prev):
 			out.Append(types.UpdateBefore, a.output(out, row, a.prev, slot))
 			out.Append(types.UpdateAfter, a.output(out, row, nil, slot))
 		}
@@ -146,9 +192,7 @@ func (a *aggregate) processCounts(in, out *Batch) error {
 		if !in.Kinds[i].IsAccumulate() {
 			delta = -1
 		}
-		a.keyBuf = appendKey(a.keyBuf[:0], row, a.spec.Keys)
-		h := a.table.hash(a.keyBuf)
-		slot, existed := a.table.find(a.keyBuf, h)
+		slot, existed, h := a.lookup(row)
 		if !existed {
 			if delta < 0 {
 				continue // nothing to take back: see Process
@@ -159,16 +203,10 @@ func (a *aggregate) processCounts(in, out *Batch) error {
 		prev := a.prevCount
 		copy(prev, g[1:])
 		g[0] += delta
-		for j, call := range aggs {
-			if call.Filter >= 0 {
-				if f := row[call.Filter]; f.IsNull() || !f.AsBool() {
-					continue
-				}
+		for j := range aggs {
+			if counted(&aggs[j], row) {
+				g[1+j] += delta
 			}
-			if call.Arg >= 0 && row[call.Arg].IsNull() {
-				continue
-			}
-			g[1+j] += delta
 		}
 		a.dirty.touch(slot)
 		switch {
@@ -185,6 +223,17 @@ func (a *aggregate) processCounts(in, out *Batch) error {
 		}
 	}
 	return nil
+}
+
+// counted says whether a COUNT counts row: its FILTER holds, and its
+// argument (if it has one) is not NULL.
+func counted(call *planner.AggCall, row types.Row) bool {
+	if call.Filter >= 0 {
+		if f := row[call.Filter]; f.IsNull() || !f.AsBool() {
+			return false
+		}
+	}
+	return call.Arg < 0 || !row[call.Arg].IsNull()
 }
 
 func equalInts(a, b []int64) bool {
@@ -240,15 +289,6 @@ func (a *aggregate) update(slot uint32, row types.Row, accumulate bool) error {
 		}
 	}
 	return nil
-}
-
-func (a *aggregate) changed(slot uint32) bool {
-	for j, acc := range a.accs[slot] {
-		if !types.Equal(a.prev[j], acc.result()) {
-			return true
-		}
-	}
-	return false
 }
 
 // output builds an output row: the key columns of row, then aggregate

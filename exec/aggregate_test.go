@@ -2,6 +2,7 @@ package exec
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -99,15 +100,56 @@ func step(want []string, in ...change) aggStep { return aggStep{in: in, want: wa
 // out lists expected changes; out() is "emits nothing".
 func out(changes ...string) []string { return append([]string{}, changes...) }
 
+// runAggSteps checks the changelog of each step, and that with mini_batch
+// on the same steps give the same result after each of them (fold_test.go
+// checks what mini_batch emits).
 func runAggSteps(t *testing.T, spec *planner.AggregateOp, steps []aggStep) {
 	t.Helper()
 	h := newOpHarness(t, newAggregate(spec))
+	folded := *spec
+	folded.MiniBatch = true
+	hf := newOpHarness(t, newAggregate(&folded))
+	rowByRow, byBatch := newResultTable(spec), newResultTable(spec)
 	for i, s := range steps {
-		got := h.step(s.in...)
+		got := h.applyStep(rowByRow, s.in...)
 		if strings.Join(got, " ") != strings.Join(s.want, " ") {
 			t.Errorf("step %d %v:\n got  %v\n want %v", i+1, describeChanges(s.in), got, s.want)
 		}
+		foldedOut := hf.applyStep(byBatch, s.in...)
+		if want, got := tableString(rowByRow), tableString(byBatch); want != got {
+			t.Errorf("step %d %v with mini_batch emits %v:\n result %s\n want   %s", i+1, describeChanges(s.in), foldedOut, got, want)
+		}
 	}
+}
+
+// applyStep is step, applying the changelog to tab too.
+func (h *opHarness) applyStep(tab *Table, changes ...change) []string {
+	h.t.Helper()
+	out := NewBatch(0)
+	if err := h.op.Process(batchOf(changes...), out); err != nil {
+		h.t.Fatalf("Process: %v", err)
+	}
+	for i, r := range out.Rows {
+		tab.Apply(out.Kinds[i], r)
+	}
+	return formatBatch(out)
+}
+
+// newResultTable returns a table for an aggregate's output rows.
+func newResultTable(spec *planner.AggregateOp) *Table {
+	schema := make(planner.Schema, len(spec.Keys)+len(spec.Aggs))
+	for i := range schema {
+		schema[i].Name = fmt.Sprintf("c%d", i)
+	}
+	return NewTable(schema)
+}
+
+func tableString(tab *Table) string {
+	var rows []string
+	for _, r := range tab.Rows() {
+		rows = append(rows, types.FormatChange(types.Insert, r)[2:])
+	}
+	return strings.Join(rows, " ")
 }
 
 func describeChanges(cs []change) []string {

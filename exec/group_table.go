@@ -2,7 +2,11 @@ package exec
 
 import (
 	"bytes"
+	"encoding/binary"
 	"hash/maphash"
+	"math/bits"
+
+	"github.com/streamsql/streamsql/planner/types"
 )
 
 // groupTable gives each distinct encoded key of a keyed operator's state a
@@ -18,7 +22,11 @@ import (
 //   - about 8 + length + 8 bytes per key, plus the index's free quarter,
 //     against roughly twice that for a Go map of strings;
 //   - a lookup hashes the key once and compares bytes only on a match of
-//     32 bits of hash.
+//     32 bits of hash;
+//   - a key that is a single string (the word count's) is hashed as its
+//     bytes alone, so that findString looks a row's string up without
+//     encoding it: the table still holds encoded keys, which are what
+//     checkpoints write, but a lookup neither copies nor encodes.
 //
 // An index entry is the key's upper 32 bits of hash and its slot plus one;
 // 0 is an empty entry and tombstone a removed one. A slot's key reference
@@ -57,8 +65,35 @@ func newGroupTable() *groupTable {
 	return &groupTable{seed: maphash.MakeSeed(), index: make([]uint64, minIndex)}
 }
 
-// hash returns the hash of an encoded key.
-func (t *groupTable) hash(key []byte) uint64 { return maphash.Bytes(t.seed, key) }
+// hash returns the hash of an encoded key: of the string's bytes when the
+// key is one string, so that it equals hashString of that string.
+func (t *groupTable) hash(key []byte) uint64 {
+	if s, ok := singleString(key); ok {
+		return maphash.Bytes(t.seed, s)
+	}
+	return maphash.Bytes(t.seed, key)
+}
+
+// hashString returns the hash of the key that is the one string s, as
+// hash would compute it from the key's encoding.
+func (t *groupTable) hashString(s string) uint64 { return maphash.String(t.seed, s) }
+
+// singleString returns the bytes of the string an encoded key consists of,
+// if it is one string and nothing else.
+func singleString(key []byte) ([]byte, bool) {
+	if len(key) < 2 || key[0] != byte(types.KindString) {
+		return nil, false
+	}
+	n, w := binary.Uvarint(key[1:])
+	if w <= 0 || uint64(len(key)-1-w) != n {
+		return nil, false
+	}
+	return key[1+w:], true
+}
+
+// stringKeyLen is the length of the encoding of a key that is one string
+// of n bytes (see appendValue): its kind, its uvarint length, its bytes.
+func stringKeyLen(n int) int { return 1 + (bits.Len64(uint64(n)|1)+6)/7 + n }
 
 // len returns the number of keys.
 func (t *groupTable) len() int { return t.live }
@@ -86,6 +121,29 @@ func (t *groupTable) find(key []byte, h uint64) (slot uint32, ok bool) {
 			return 0, false
 		case e != tombstone && e>>32 == tag && bytes.Equal(t.key(uint32(e)-1), key):
 			return uint32(e) - 1, true
+		}
+	}
+}
+
+// findString is find for the key that is the one string s (hashed by
+// hashString), without its encoding. A key of the table that starts with
+// the string kind and has the length of s's encoding is the encoding of a
+// string of len(s) bytes (the encoded length grows with the string's), so
+// comparing the kind, the length and the tail compares the whole key.
+func (t *groupTable) findString(s string, h uint64) (slot uint32, ok bool) {
+	mask := uint64(len(t.index) - 1)
+	tag := h >> 32
+	want := stringKeyLen(len(s))
+	for i := h & mask; ; i = (i + 1) & mask {
+		e := t.index[i]
+		if e == 0 {
+			return 0, false
+		}
+		if e != tombstone && e>>32 == tag {
+			k := t.key(uint32(e) - 1)
+			if len(k) == want && k[0] == byte(types.KindString) && string(k[want-len(s):]) == s {
+				return uint32(e) - 1, true
+			}
 		}
 	}
 }
@@ -126,20 +184,21 @@ func (t *groupTable) place(h uint64, slot uint32) {
 	}
 }
 
-// remove takes a key out of the table; its slot becomes free.
-func (t *groupTable) remove(key []byte, h uint64) {
+// remove takes the key of a slot in use (hashed by h) out of the table;
+// the slot becomes free.
+func (t *groupTable) remove(slot uint32, h uint64) {
 	mask := uint64(len(t.index) - 1)
-	tag := h >> 32
+	entry := h>>32<<32 | uint64(slot+1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		e := t.index[i]
 		if e == 0 {
 			return
 		}
-		if e != tombstone && e>>32 == tag && bytes.Equal(t.key(uint32(e)-1), key) {
-			slot := uint32(e) - 1
+		if e == entry {
+			n := int(t.keyRefs[slot] & refLenMask)
 			t.index[i] = tombstone
-			t.garbage += len(key)
-			t.size -= len(key)
+			t.garbage += n
+			t.size -= n
 			t.keyRefs[slot] = freeRef
 			t.free = append(t.free, slot)
 			t.live--

@@ -61,6 +61,11 @@ func (p *Physical) write(b *strings.Builder, id int, first, rest string) {
 	if !op.AppendOnly {
 		flags = append(flags, "updating")
 	}
+	if agg, ok := op.Spec.(*AggregateOp); ok && agg.MiniBatch {
+		// A flag rather than part of Describe: Describe is also the
+		// operator's state description, which mini_batch does not change.
+		flags = append(flags, "mini_batch")
+	}
 	fmt.Fprintf(b, "%s%s  [%s]\n", first, p.Describe(op), strings.Join(flags, " "))
 	for _, in := range op.Inputs {
 		childFirst, childRest := rest+"└─ ", rest+"   "

@@ -32,6 +32,12 @@ type Options struct {
 	// SourceLog makes SOCKET sources log what they receive, so that a
 	// restored job replays it (source_log = 'on').
 	SourceLog bool
+	// MiniBatch makes aggregates fold each input batch's changes per key
+	// and emit one change per changed key per batch (mini_batch = 'on'),
+	// as Flink's table.exec.mini-batch does: the same results in fewer
+	// changelog rows. Off, every input row emits its own changes, as
+	// SPEC §3.3 describes.
+	MiniBatch bool
 	// Format is how a query's results are printed: changelog, table, csv or json.
 	Format string
 	// ResultMode is how the interactive shell shows a query's results:
@@ -197,14 +203,9 @@ var optionDefs = []optionDef{
 			return setChoice(&o.OnError, v, choice[OnError]{"fail", OnErrorFail}, choice[OnError]{"skip", OnErrorSkip}, choice[OnError]{"dead_letter", OnErrorDeadLetter})
 		}},
 	{Setting{"source_log", "off", "on: SOCKET sources log what they receive, so a restored job loses no line (needs checkpoint_interval)"},
-		func(o *Options, v string) error {
-			// 'true' and 'false' are accepted too, as Flink's boolean options take them.
-			if strings.EqualFold(v, "true") || strings.EqualFold(v, "false") {
-				o.SourceLog = strings.EqualFold(v, "true")
-				return nil
-			}
-			return setChoice(&o.SourceLog, v, choice[bool]{"on", true}, choice[bool]{"off", false})
-		}},
+		func(o *Options, v string) error { return setOnOff(&o.SourceLog, v) }},
+	{Setting{"mini_batch", "off", "on: aggregates emit one change per changed key per input batch instead of one per row (same results, fewer changes)"},
+		func(o *Options, v string) error { return setOnOff(&o.MiniBatch, v) }},
 	{Setting{"format", "changelog", "how query results are printed: changelog, table, csv or json"},
 		func(o *Options, v string) error {
 			f := strings.ToLower(v)
@@ -382,6 +383,17 @@ func setChoice[T any](dst *T, v string, choices ...choice[T]) error {
 		return fmt.Errorf("expected %s", words[0])
 	}
 	return fmt.Errorf("expected %s or %s", strings.Join(words[:len(words)-1], ", "), words[len(words)-1])
+}
+
+// setOnOff sets a switch from 'on' or 'off'. 'true' and 'false' are
+// accepted too, as Flink's boolean options take them, but the error names
+// only the words the documentation uses.
+func setOnOff(dst *bool, v string) error {
+	if strings.EqualFold(v, "true") || strings.EqualFold(v, "false") {
+		*dst = strings.EqualFold(v, "true")
+		return nil
+	}
+	return setChoice(dst, v, choice[bool]{"on", true}, choice[bool]{"off", false})
 }
 
 func setInt(dst *int, v string, lo, hi int) error {

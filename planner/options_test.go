@@ -188,14 +188,14 @@ func TestResolveOptions(t *testing.T) {
 	got, err := planner.ResolveOptions(nil, withOptions(t, `job_name = 'wc-1.v2', state_dir = '/var/state',
 		checkpoint_interval = '1s', checkpoint_min_pause = '500ms', checkpoint_timeout = '1 min',
 		'Checkpoint_Retention' = 'RETAIN_ON_CANCELLATION', checkpoints_retained = 3, restart = 'fixed-delay(3, 10s)',
-		restore = 42, parallelism = 8, on_error = 'dead_letter', format = 'TABLE', result_mode = 'Changelog'`))
+		restore = 42, parallelism = 8, on_error = 'dead_letter', mini_batch = 'ON', format = 'TABLE', result_mode = 'Changelog'`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want = planner.Options{JobName: "wc-1.v2", StateDir: "/var/state", CheckpointInterval: time.Second,
 		CheckpointMinPause: 500 * time.Millisecond, CheckpointTimeout: time.Minute, RetainOnCancel: true,
 		CheckpointsRetained: 3, Restart: planner.RestartStrategy{Kind: planner.RestartFixedDelay, Attempts: 3, Delay: 10 * time.Second},
-		Restore: planner.Restore{Kind: planner.RestoreID, ID: 42}, Parallelism: 8, OnError: planner.OnErrorDeadLetter, Format: "table", ResultMode: "changelog"}
+		Restore: planner.Restore{Kind: planner.RestoreID, ID: 42}, Parallelism: 8, OnError: planner.OnErrorDeadLetter, MiniBatch: true, Format: "table", ResultMode: "changelog"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("every option (-want +got):\n%s", diff)
 	}
@@ -279,13 +279,14 @@ func TestCheckSetting(t *testing.T) {
 		{"restore", "latest"}, {"restore", "NONE"}, {"restore", "17"}, {"parallelism", "1"}, {"parallelism", " 1024 "},
 		{"on_error", "fail"}, {"on_error", "Skip"}, {"on_error", "dead_letter"},
 		{"format", "changelog"}, {"format", "table"}, {"format", "csv"}, {"format", "json"},
+		{"mini_batch", "on"}, {"mini_batch", "OFF"}, {"mini_batch", "true"}, {"mini_batch", "false"},
 	} {
 		if err := planner.CheckSetting(tc.key, tc.value); err != nil {
 			t.Errorf("CheckSetting(%q, %q): %v", tc.key, tc.value, err)
 		}
 	}
 	for _, tc := range []struct{ key, value, err string }{
-		{"paralelism", "2", `^unknown option "paralelism" \(did you mean "parallelism"\?\) \(accepted: job_name, state_dir, checkpoint_interval, checkpoint_min_pause, checkpoint_timeout, checkpoint_retention, checkpoints_retained, restart, restore, parallelism, on_error, source_log, format, result_mode\)$`},
+		{"paralelism", "2", `^unknown option "paralelism" \(did you mean "parallelism"\?\) \(accepted: job_name, state_dir, checkpoint_interval, checkpoint_min_pause, checkpoint_timeout, checkpoint_retention, checkpoints_retained, restart, restore, parallelism, on_error, source_log, mini_batch, format, result_mode\)$`},
 		{"colour", "red", `^unknown option "colour" \(accepted: `},
 		{"job_name", "", `^bad value '' for job_name: use letters, digits, '_', '-' and '.' \(it names a directory\)$`},
 		{"job_name", "../escape", `^bad value '../escape' for job_name`},
@@ -306,6 +307,7 @@ func TestCheckSetting(t *testing.T) {
 		{"parallelism", "2.5", `expected a whole number from 1 to 1024`},
 		{"on_error", "retry", `^bad value 'retry' for on_error: expected 'fail', 'skip' or 'dead_letter'$`},
 		{"format", "xml", `^bad value 'xml' for format: expected one of changelog, table, csv, json$`},
+		{"mini_batch", "yes", `^bad value 'yes' for mini_batch: expected 'on' or 'off'$`},
 	} {
 		err := planner.CheckSetting(tc.key, tc.value)
 		if err == nil || !regexp.MustCompile(tc.err).MatchString(err.Error()) {
@@ -324,7 +326,7 @@ func TestSettings(t *testing.T) {
 		}
 	}
 	want := []string{"job_name", "state_dir", "checkpoint_interval", "checkpoint_min_pause", "checkpoint_timeout",
-		"checkpoint_retention", "checkpoints_retained", "restart", "restore", "parallelism", "on_error", "source_log", "format", "result_mode"}
+		"checkpoint_retention", "checkpoints_retained", "restart", "restore", "parallelism", "on_error", "source_log", "mini_batch", "format", "result_mode"}
 	if diff := cmp.Diff(want, names); diff != "" {
 		t.Errorf("settings (-want +got):\n%s", diff)
 	}

@@ -88,6 +88,11 @@ type AggregateOp struct {
 	Keys            []int
 	Aggs            []AggCall
 	InputAppendOnly bool
+	// MiniBatch (the mini_batch option) folds each input batch's changes
+	// per key, emitting one change per changed key per batch. It changes
+	// the changelog, not the state: it is left out of the fingerprint, so
+	// a checkpoint taken with it off restores with it on, and back.
+	MiniBatch bool
 }
 
 // SinkOp writes results.
@@ -108,6 +113,7 @@ func (*SinkOp) opSpec()      {}
 type physicalBuilder struct {
 	plan        *Physical
 	parallelism int
+	miniBatch   bool
 }
 
 func (b *physicalBuilder) add(op *Operator) int {
@@ -117,8 +123,8 @@ func (b *physicalBuilder) add(op *Operator) int {
 }
 
 // buildPhysical lowers an optimized logical plan and adds the sink.
-func buildPhysical(root Node, sink *SinkOp, parallelism int) *Physical {
-	b := &physicalBuilder{plan: &Physical{}, parallelism: parallelism}
+func buildPhysical(root Node, sink *SinkOp, opts Options) *Physical {
+	b := &physicalBuilder{plan: &Physical{}, parallelism: opts.Parallelism, miniBatch: opts.MiniBatch}
 	last := b.lower(root)
 	in := b.plan.Operators[last]
 	sinkPar, part := 1, Partition{Kind: Gather}
@@ -175,7 +181,7 @@ func (b *physicalBuilder) lower(n Node) int {
 		}
 		return b.add(&Operator{Name: name, Parallelism: par, Stateful: true, Schema: x.Schema(), AppendOnly: false,
 			Inputs: []Input{{From: from, Partition: part}},
-			Spec:   &AggregateOp{Keys: x.Keys, Aggs: x.Aggs, InputAppendOnly: x.Input.AppendOnly()}})
+			Spec:   &AggregateOp{Keys: x.Keys, Aggs: x.Aggs, InputAppendOnly: x.Input.AppendOnly(), MiniBatch: b.miniBatch}})
 	}
 	panic(fmt.Sprintf("planner: cannot lower %T", n))
 }

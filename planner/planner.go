@@ -99,7 +99,7 @@ func (p *Planner) plan(stmt parser.Stmt, query *parser.SelectStmt, opts Options,
 			}
 		}
 	}
-	physical := buildPhysical(logical, sink, opts.Parallelism)
+	physical := buildPhysical(logical, sink, opts)
 	plan := &Plan{Stmt: stmt, Options: opts, Schema: logical.Schema(), Logical: logical, Physical: physical,
 		Bounded: bounded(logical), Fingerprint: physical.fingerprint()}
 	plan.JobName = opts.JobName

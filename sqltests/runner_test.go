@@ -168,24 +168,35 @@ func (c *collector) take() []change {
 }
 
 // mode is one way of running every golden query: straight through; with
-// a checkpoint after every record; and failing halfway, then restoring from
-// the latest checkpoint. All three must end with the same result.
+// a checkpoint after every record; failing halfway, then restoring from
+// the latest checkpoint; and with mini_batch, whose aggregates fold whole
+// batches, checkpointing after each and failing halfway too. All four must
+// end with the same result.
 type mode struct {
 	name        string
 	dir         string
-	parallelism string // what statements run at
+	parallelism string            // what statements run at
+	querySet    map[string]string // what queries alone run with
 	session     *exec.Session
 	results     *collector
 	schema      planner.Schema
 }
 
-var modeSettings = []map[string]string{
-	{"parallelism": "1"},
-	{"parallelism": "2", "checkpoint_interval": "1h"}, // the test knob triggers them, not the clock
-	{"parallelism": "2", "checkpoint_interval": "1h", "restart": "fixed-delay(1, 0s)"},
+// modeSpecs are the modes: the settings of each session, and those its
+// queries alone run with. mini_batch is set for queries only, since it
+// changes a changelog (not a result): a file sink's changelog written by a
+// statement and read back by a later query must be the same in every mode.
+var modeSpecs = []struct {
+	name          string
+	settings      map[string]string
+	querySettings map[string]string
+}{
+	{"straight", map[string]string{"parallelism": "1"}, nil},
+	{"with checkpoints", map[string]string{"parallelism": "2", "checkpoint_interval": "1h"}, nil}, // the test knob triggers them, not the clock
+	{"failing and restoring", map[string]string{"parallelism": "2", "checkpoint_interval": "1h", "restart": "fixed-delay(1, 0s)"}, nil},
+	{"mini_batch, failing and restoring", map[string]string{"parallelism": "2", "checkpoint_interval": "1h", "restart": "fixed-delay(1, 0s)"},
+		map[string]string{"mini_batch": "on"}},
 }
-
-var modeNames = []string{"straight", "with checkpoints", "failing and restoring"}
 
 type fileRunner struct {
 	t     *testing.T
@@ -205,13 +216,13 @@ func runFile(t *testing.T, path string) {
 		t.Fatalf("%s: %v", path, err)
 	}
 	fr := &fileRunner{t: t, name: filepath.Base(path), dir: t.TempDir()}
-	for i, settings := range modeSettings {
+	for i, spec := range modeSpecs {
 		// Each mode has a directory of its own for $TMP, sources and state;
 		// file contents records read the straight run's.
-		m := &mode{name: modeNames[i], results: &collector{}, dir: filepath.Join(fr.dir, "mode"+strconv.Itoa(i)),
-			parallelism: settings["parallelism"]}
+		m := &mode{name: spec.name, results: &collector{}, dir: filepath.Join(fr.dir, "mode"+strconv.Itoa(i)),
+			parallelism: spec.settings["parallelism"], querySet: spec.querySettings}
 		all := map[string]string{"state_dir": filepath.Join(m.dir, "state")}
-		for k, v := range settings {
+		for k, v := range spec.settings {
 			all[k] = v
 		}
 		m.session, err = exec.NewSession(exec.Config{
@@ -299,6 +310,11 @@ func (fr *fileRunner) run(r *record) (out []string, ok bool) {
 			} else if job.Restores > 0 {
 				restored.Add(1)
 			}
+			// Batches of a few rows (not one each) so that mini_batch has rows
+			// to fold, and checkpoints between them.
+			fr.agree(r, final, fr.modes[3], "2", exec.Testing{BatchRows: 3, CheckpointEveryBatch: true, FailAfterRecords: (records + 1) / 2})
+		} else {
+			fr.agree(r, final, fr.modes[3], "2", exec.Testing{})
 		}
 		if r.directive[1] == "table" {
 			return final, true
@@ -367,6 +383,12 @@ func (m *mode) query(sql, parallelism string, hooks exec.Testing) ([]change, err
 		return nil, err
 	}
 	defer m.exec("SET parallelism = " + m.parallelism)
+	for k, v := range m.querySet {
+		if err := m.exec(fmt.Sprintf("SET %s = '%s'", k, v)); err != nil {
+			return nil, err
+		}
+		defer m.exec("RESET " + k)
+	}
 	m.session.SetTesting(hooks)
 	defer m.session.SetTesting(exec.Testing{})
 	m.results.take()

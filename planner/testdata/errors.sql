@@ -134,7 +134,7 @@ CREATE VIEW a AS SELECT 1 AS x; CREATE VIEW b AS SELECT x FROM a; CREATE VIEW a 
 CREATE SOURCE src (a BIGINT) WITH (connector = 'file', path = 'x', format = 'csv'); CREATE VIEW v AS SELECT a FROM src; CREATE SOURCE src (b BIGINT) WITH (connector = 'file', path = 'x', format = 'csv'); SELECT * FROM /* ERROR "^in view \"v\": unknown column \"a\"" */ v
 
 -- job options
-SELECT 1 WITH (/* ERROR "^unknown option \"paralelism\" \\(did you mean \"parallelism\"\\?\\) \\(accepted: job_name, state_dir, checkpoint_interval, checkpoint_min_pause, checkpoint_timeout, checkpoint_retention, checkpoints_retained, restart, restore, parallelism, on_error, source_log, format, result_mode\\)$" */ paralelism = 2)
+SELECT 1 WITH (/* ERROR "^unknown option \"paralelism\" \\(did you mean \"parallelism\"\\?\\) \\(accepted: job_name, state_dir, checkpoint_interval, checkpoint_min_pause, checkpoint_timeout, checkpoint_retention, checkpoints_retained, restart, restore, parallelism, on_error, source_log, mini_batch, format, result_mode\\)$" */ paralelism = 2)
 SELECT 1 WITH (parallelism = 2, /* ERROR "^option \"parallelism\" is given twice$" */ parallelism = 3)
 SELECT 1 WITH (checkpoint_interval = /* ERROR "^bad value '1 fortnight' for checkpoint_interval: \"1 fortnight\" has an unknown unit \"fortnight\" \\(use ms, s, min, h or d\\)$" */ '1 fortnight')
 SELECT 1 WITH (checkpoint_interval = /* ERROR "^bad value 'soon' for checkpoint_interval: \"soon\" is not a duration \\(examples: '1s', '500ms', '1 min'\\)$" */ 'soon')

@@ -8,6 +8,10 @@ EXPLAIN PHYSICAL SELECT word, COUNT(*) AS cnt FROM FILE('in.txt') CROSS JOIN UNN
 EXPLAIN PHYSICAL SELECT word, COUNT(*) AS cnt FROM FILE('in.txt') CROSS JOIN UNNEST(SPLIT(line, ' ')) AS t(word) GROUP BY word
 WITH (parallelism = 2, checkpoint_interval = 'off', restart = 'failure-rate(3, 5 min, 10s)');
 
+-- mini_batch is a flag of the aggregate: it changes what the aggregate emits, not what it keeps.
+EXPLAIN PHYSICAL SELECT word, COUNT(*) AS cnt FROM FILE('in.txt') CROSS JOIN UNNEST(SPLIT(line, ' ')) AS t(word) GROUP BY word
+WITH (parallelism = 2, mini_batch = 'on');
+
 EXPLAIN PHYSICAL SELECT line FROM SOCKET('localhost:9100')
 WITH ('Checkpoint_Interval' = '1 min', restart = 'none', job_name = 'lines');
 
