@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,25 +25,39 @@ import (
 // make test quick.
 var crashLoop = flag.Bool("crashloop", false, "run the kill -9 loop on 1,000,000 lines")
 
-const crashScript = `
+// The crash loop runs two scripts, each a job of its own: a job that
+// finished is run again from the start by the next run of its script, so
+// one script holding both would let a kill in the second job redo the
+// first from nothing, which proves nothing about resuming it.
+const (
+	// sinkScript writes the word count's changelog to a file sink.
+	sinkScript = `
 CREATE SINK counts WITH (connector = 'file', path = 'out/counts.csv', format = 'csv');
 INSERT INTO counts SELECT word, COUNT(*) AS cnt FROM FILE('words.txt') CROSS JOIN UNNEST(SPLIT(line, ' ')) AS t(word) GROUP BY word
-WITH (job_name = 'wc_sink', checkpoint_interval = '200ms', parallelism = 1);
-SELECT word, COUNT(*) AS cnt FROM FILE('words.txt') CROSS JOIN UNNEST(SPLIT(line, ' ')) AS t(word) GROUP BY word
-WITH (job_name = 'wc_table', checkpoint_interval = '200ms', parallelism = 2, format = 'table');
+WITH (job_name = 'wc_sink', checkpoint_interval = '100ms', parallelism = 1);
 `
+	// tableScript prints the word count's final table.
+	tableScript = `
+SELECT word, COUNT(*) AS cnt FROM FILE('words.txt') CROSS JOIN UNNEST(SPLIT(line, ' ')) AS t(word) GROUP BY word
+WITH (job_name = 'wc_table', checkpoint_interval = '100ms', parallelism = 2, format = 'table');
+`
+)
 
-// TestKillAndResume kills a word count with SIGKILL at 20 random moments,
-// running it again after each, then lets it complete. Every other kill
-// waits for a checkpoint to be triggered and lands inside it (the log
-// tells whether it did: the checkpoint never completed). Each run resumes
-// from the latest retained checkpoint, so the output must be exactly that
-// of a run without failures: the file sink's changelog byte for byte (it
-// commits in two phases, at parallelism 1 its changelog is deterministic)
-// and the final table.
+// TestKillAndResume kills word counts with SIGKILL at 20 random moments,
+// running each again after every kill, then letting it complete: 10 kills
+// for a job writing a file sink, 10 for a job printing its final table.
+// The kills take turns: one at a random moment after the start (perhaps
+// before any checkpoint), one at a random moment after the run's first
+// completed checkpoint (so the job makes progress from run to run), and
+// one as a checkpoint is being taken after that (the log tells whether
+// the kill interrupted it: it never completed). Each run resumes from the
+// latest retained checkpoint, so the output must be exactly that of a run
+// without failures: the file sink's changelog byte for byte (it commits in
+// two phases, at parallelism 1 its changelog is deterministic) and the
+// final table.
 func TestKillAndResume(t *testing.T) {
-	const kills = 20
-	lines := 100_000
+	const kills = 10 // per job
+	lines := 300_000
 	if *crashLoop {
 		lines = 1_000_000
 	}
@@ -52,67 +67,100 @@ func TestKillAndResume(t *testing.T) {
 	input := filepath.Join(t.TempDir(), "words.txt")
 	writeWords(t, input, lines)
 
-	start := time.Now()
-	reference := runToEnd(t, input)
-	// A kill comes on average after a twentieth of an uninterrupted run,
-	// so that the kills spread over the whole job rather than its start.
-	window := 2 * time.Since(start) / kills
+	for _, job := range []struct {
+		name, script string
+		output       func(dir, stdout string) string
+	}{
+		{"file sink", sinkScript, func(dir, _ string) string {
+			b, err := os.ReadFile(filepath.Join(dir, "out", "counts.csv"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(b)
+		}},
+		{"final table", tableScript, func(_, stdout string) string { return stdout }},
+	} {
+		refDir := prepare(t, input, job.script)
+		start := time.Now()
+		refOut := runToEnd(t, refDir)
+		reference := job.output(refDir, refOut)
+		// Random waits average a tenth of an uninterrupted run, so that
+		// the kills spread over the whole job rather than its start.
+		window := 2 * time.Since(start) / kills
 
-	dir := prepare(t, input)
-	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
-	var log strings.Builder
-	killed, inside := 0, 0
-	for run := 1; killed < kills; run++ {
-		if run > 3*kills {
-			t.Fatalf("only %d kills in %d runs: the runs keep completing first\n%s", killed, run-1, log.String())
+		dir := prepare(t, input, job.script)
+		rng := rand.New(rand.NewSource(time.Now().UnixNano()))
+		var log strings.Builder
+		killed, inside, resumed := 0, 0, 0
+		for run := 1; killed < kills; run++ {
+			if run > 3*kills {
+				t.Fatalf("%s: only %d kills in %d runs: the runs keep completing first\n%s", job.name, killed, run-1, log.String())
+			}
+			wait := time.Duration(rng.Int63n(int64(window)))
+			r := runAndKill(t, dir, wait, killMoment(run%3))
+			if r.resumed {
+				resumed++
+			}
+			if !r.killed {
+				fmt.Fprintf(&log, "run %d: completed before the kill\n", run)
+				continue
+			}
+			killed++
+			where := "between checkpoints"
+			if r.checkpoint != "" {
+				where = "inside checkpoint " + r.checkpoint
+				inside++
+			}
+			fmt.Fprintf(&log, "run %d: killed %s, %s\n", run, r.how, where)
 		}
-		wait := time.Duration(rng.Int63n(int64(window)))
-		r := runAndKill(t, dir, wait, run%2 == 0)
-		if !r.killed {
-			fmt.Fprintf(&log, "run %d: completed before the kill\n", run)
-			continue
+		got := job.output(dir, runToEnd(t, dir))
+		t.Logf("%s: %d lines, %d kills, %d of them inside a checkpoint, %d runs resumed from a checkpoint:\n%s",
+			job.name, lines, killed, inside, resumed, log.String())
+		// Without these the loop would prove little: kills that all come
+		// before a checkpoint only ever start the job afresh.
+		if inside == 0 {
+			t.Errorf("%s: no kill landed inside a checkpoint", job.name)
 		}
-		killed++
-		where := "between checkpoints"
-		if r.checkpoint != "" {
-			where = "inside checkpoint " + r.checkpoint
-			inside++
+		if resumed < kills/2 {
+			t.Errorf("%s: only %d of %d runs resumed from a checkpoint", job.name, resumed, kills)
 		}
-		fmt.Fprintf(&log, "run %d: killed %s, %s\n", run, r.how, where)
-	}
-	final := streamsql(t, dir, "warn")
-	var stdout, stderr strings.Builder
-	final.Stdout, final.Stderr = &stdout, &stderr
-	if err := final.Run(); err != nil {
-		t.Fatalf("the last run failed: %v\n%s", err, stderr.String())
-	}
-	t.Logf("%d lines, %d kills, %d of them inside a checkpoint:\n%s", lines, killed, inside, log.String())
-	if inside == 0 {
-		t.Errorf("no kill landed inside a checkpoint")
-	}
-	if diff := cmp.Diff(reference.table, stdout.String()); diff != "" {
-		t.Errorf("the final table differs from an uninterrupted run's (-want +got):\n%s", diff)
-	}
-	got, err := os.ReadFile(filepath.Join(dir, "out", "counts.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(got) != reference.file {
-		t.Errorf("the sink's file (%d bytes) differs from an uninterrupted run's (%d bytes); first difference at byte %d",
-			len(got), len(reference.file), firstDifference(string(got), reference.file))
+		if got != reference {
+			t.Errorf("%s: the output (%d bytes) differs from an uninterrupted run's (%d bytes) from byte %d on:\n%s",
+				job.name, len(got), len(reference), firstDifference(got, reference), diffHead(reference, got))
+		}
 	}
 }
+
+// diffHead returns the start of the line-by-line difference of two
+// outputs, enough to see what went wrong without printing megabytes.
+func diffHead(want, got string) string {
+	diff := cmp.Diff(strings.Split(want, "\n"), strings.Split(got, "\n"))
+	if len(diff) > 4000 {
+		diff = diff[:4000] + "\n..."
+	}
+	return diff
+}
+
+// killMoment is when runAndKill kills a run.
+type killMoment int
+
+const (
+	afterStart      killMoment = iota // a random wait after the start
+	afterCheckpoint                   // a random wait after the run's first completed checkpoint
+	inCheckpoint                      // as soon as a checkpoint is triggered after that
+)
 
 // killResult is what became of one run of runAndKill.
 type killResult struct {
 	killed     bool   // false: the run completed before the kill
+	resumed    bool   // the run resumed from a checkpoint
 	how        string // when the kill came
 	checkpoint string // the id of the checkpoint the kill interrupted, if any
 }
 
-// runAndKill runs the script in dir and kills it with SIGKILL after wait
-// — or, atCheckpoint, as soon as a checkpoint is triggered after wait.
-func runAndKill(t *testing.T, dir string, wait time.Duration, atCheckpoint bool) killResult {
+// runAndKill runs the script in dir and kills it with SIGKILL at the
+// moment given, wait being its random part.
+func runAndKill(t *testing.T, dir string, wait time.Duration, moment killMoment) killResult {
 	t.Helper()
 	cmd := streamsql(t, dir, "debug")
 	stderr, err := cmd.StderrPipe()
@@ -122,18 +170,26 @@ func runAndKill(t *testing.T, dir string, wait time.Duration, atCheckpoint bool)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	triggered := make(chan struct{}, 1)
+	triggered, completed := make(chan struct{}, 1), make(chan struct{}, 1)
+	var mu sync.Mutex
 	var stderrText strings.Builder
 	scanned := make(chan struct{})
 	go func() {
 		defer close(scanned)
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
+			mu.Lock()
 			stderrText.WriteString(sc.Text() + "\n")
-			if strings.Contains(sc.Text(), "Triggering checkpoint") {
-				select {
-				case triggered <- struct{}{}:
-				default:
+			mu.Unlock()
+			for _, ev := range []struct {
+				text string
+				ch   chan struct{}
+			}{{"Triggering checkpoint", triggered}, {"Completed checkpoint", completed}} {
+				if strings.Contains(sc.Text(), ev.text) {
+					select {
+					case ev.ch <- struct{}{}:
+					default:
+					}
 				}
 			}
 		}
@@ -143,36 +199,57 @@ func runAndKill(t *testing.T, dir string, wait time.Duration, atCheckpoint bool)
 		<-scanned // Wait closes the pipe: read it to the end first
 		done <- cmd.Wait()
 	}()
-	kill := func(how string) killResult {
-		cmd.Process.Signal(syscall.SIGKILL)
-		<-done
-		r := killResult{killed: true, how: how}
-		if id, ok := killedInsideCheckpoint(stderrText.String()); ok {
+	result := func(killed bool, how string) killResult {
+		mu.Lock()
+		text := stderrText.String()
+		mu.Unlock()
+		r := killResult{killed: killed, how: how, resumed: strings.Contains(text, "resumes from checkpoint")}
+		if id, ok := killedInsideCheckpoint(text); ok && killed {
 			r.checkpoint = id
 		}
 		return r
 	}
-	timer := time.After(wait)
+	kill := func(how string) killResult {
+		cmd.Process.Signal(syscall.SIGKILL)
+		<-done
+		return result(true, how)
+	}
+	var timer <-chan time.Time
+	if moment == afterStart {
+		timer = time.After(wait)
+	}
 	after := wait.Round(time.Millisecond).String()
+	firstDone, armed := false, false
 	for {
 		select {
+		case <-completed:
+			if moment != afterStart && !firstDone {
+				firstDone = true
+				timer = time.After(wait)
+			}
 		case <-timer:
-			if !atCheckpoint {
-				return kill("after " + after)
+			switch moment {
+			case afterStart:
+				return kill(after + " after the start")
+			case afterCheckpoint:
+				return kill(after + " after a checkpoint")
 			}
 			timer = nil
 			for len(triggered) > 0 {
 				<-triggered // only a checkpoint triggered from now on
 			}
+			armed = true // the next trigger kills
 		case <-triggered:
-			if atCheckpoint && timer == nil {
-				return kill("at a checkpoint after " + after)
+			if armed {
+				return kill("at a checkpoint " + after + " after another")
 			}
 		case err := <-done:
 			if err != nil {
+				mu.Lock()
+				defer mu.Unlock()
 				t.Fatalf("a run failed by itself: %v\n%s", err, stderrText.String())
 			}
-			return killResult{}
+			return result(false, "")
 		}
 	}
 }
@@ -192,27 +269,22 @@ func killedInsideCheckpoint(log string) (string, bool) {
 	return id, !ended
 }
 
-type output struct{ table, file string }
-
-func runToEnd(t *testing.T, input string) output {
-	dir := prepare(t, input)
-	cmd := streamsql(t, dir, "warn")
+// runToEnd runs the script in dir to its end and returns what it printed.
+func runToEnd(t *testing.T, dir string) string {
+	t.Helper()
+	cmd := streamsql(t, dir, "info")
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("the uninterrupted run failed: %v\n%s", err, stderr.String())
+		t.Fatalf("a run to the end failed: %v\n%s", err, stderr.String())
 	}
-	file, err := os.ReadFile(filepath.Join(dir, "out", "counts.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return output{table: stdout.String(), file: string(file)}
+	return stdout.String()
 }
 
 // prepare makes a working directory with the script and the input.
-func prepare(t *testing.T, input string) string {
+func prepare(t *testing.T, input, script string) string {
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "job.sql"), []byte(crashScript), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "job.sql"), []byte(script), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Symlink(input, filepath.Join(dir, "words.txt")); err != nil {
