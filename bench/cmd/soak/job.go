@@ -30,7 +30,8 @@ import (
 // every key change last. (A table result, format = 'table', is exactly
 // once too, but it keys its state by the whole row, so each count a word
 // passes through is a key of its own and the table, not the word count,
-// sets the pace: see the report's notes in docs/reliability.md.)
+// sets the pace: see docs/reliability.md, "Why the counts can be checked
+// on standard output".)
 const wordCount = `SELECT word, COUNT(*) AS cnt
 FROM SOCKET('%s') AS s
 CROSS JOIN UNNEST(SPLIT(s.line, ' ')) AS t(word)

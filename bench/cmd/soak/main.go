@@ -6,15 +6,16 @@
 // RAISE_ERROR) every 30 seconds, so that the job fails and restarts from
 // its latest checkpoint some 60 times.
 //
-// It first measures the most words a second the job takes in (feeding a
-// batch of lines at once and timing until the checkpoints show nothing
-// left to count), then feeds lines of Zipf-distributed words at half that
-// rate. Every 10 seconds it samples the process's resident memory, the
-// size of the job's state directory, and the bytes of the latest
-// checkpoint. At the end it stops feeding, waits until the job has counted
-// every line (two checkpoints in a row that wrote nothing), stops the job
-// with SIGTERM and compares its final table, word by word, with the counts
-// of what it sent. Each poison line is quarantined to the job's dead-letter
+// It first measures the most words a second the job counts (feeding a
+// batch of lines at once and timing until the changelog shows every count
+// reached), then feeds lines of Zipf-distributed words at half that rate.
+// Every 10 seconds it samples the process's resident memory, the size of
+// the job's state directory, and the bytes of the latest checkpoint. At
+// the end it stops feeding, sends every word of the vocabulary once more
+// (see input), waits until the job's changelog shows every count reached
+// and two checkpoints in a row have had nothing to write, stops the job
+// with SIGTERM and compares each word's latest count with the count of
+// what it sent. Each poison line is quarantined to the job's dead-letter
 // file when its failure is handled, and skipped by every replay, so it is
 // never counted (docs/fault-tolerance.md, "Poison records").
 //
@@ -447,8 +448,9 @@ func (r *result) judge(c config) {
 func (r *result) report(c config, began time.Time) bool {
 	printf("")
 	printf("summary (%s, whole run %s)", began.Format("2006-01-02 15:04 MST"), time.Since(began).Round(time.Second))
+	fed := r.Lines * int64(spec.WordsPerLine)
 	printf("  rate: asked %s words/s, achieved %s words/s (%d lines, %d words in %s)", rate(c.Rate),
-		rate(float64(r.Words)/r.Fed.Seconds()), r.Lines, r.Words, r.Fed.Round(time.Second))
+		rate(float64(fed)/r.Fed.Seconds()), r.Lines, fed, r.Fed.Round(time.Second))
 	printf("  failures: %d poison lines sent, %d failures and %d restarts seen, %d lines quarantined to the dead-letter file",
 		r.Injected, len(r.Snap.Failures), r.Snap.Restarts, r.DeadLetters)
 	var sizes []int64
