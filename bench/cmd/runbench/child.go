@@ -35,6 +35,7 @@ type childArgs struct {
 	Lines       int64         `json:"lines,omitempty"`
 	Parallelism int           `json:"parallelism,omitempty"`
 	Checkpoint  string        `json:"checkpoint,omitempty"` // a checkpoint_interval, or ""
+	MiniBatch   bool          `json:"mini_batch,omitempty"` // mini_batch = 'on'
 	Keys        int           `json:"keys,omitempty"`
 	Duration    time.Duration `json:"duration,omitempty"`
 	Rate        float64       `json:"rate,omitempty"` // words per second
@@ -182,6 +183,9 @@ func childStreamSQL(a childArgs) (childResult, error) {
 	opts := fmt.Sprintf("parallelism = %d", a.Parallelism)
 	if a.Checkpoint != "" {
 		opts += fmt.Sprintf(", checkpoint_interval = '%s'", a.Checkpoint)
+	}
+	if a.MiniBatch {
+		opts += ", mini_batch = 'on'"
 	}
 	start := time.Now()
 	job, err := submit(s, fmt.Sprintf("INSERT INTO out %s WITH (%s)", wordCount(a.Addr), opts))

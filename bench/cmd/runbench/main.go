@@ -186,6 +186,11 @@ func (p *parent) throughput(cfg config, text []byte, rep *report) error {
 		{"(b) streamsql, parallelism 2", childArgs{Case: "streamsql", Parallelism: 2}},
 		{"(c) streamsql, p1, checkpoints every 1s", childArgs{Case: "streamsql", Parallelism: 1, Checkpoint: "1s"}},
 		{"(c) streamsql, p2, checkpoints every 1s", childArgs{Case: "streamsql", Parallelism: 2, Checkpoint: "1s"}},
+		// The same as (b) and (c) with the mini_batch option, which the
+		// SPEC §1 query does not set: beside the targets, not in them.
+		{"(b) streamsql, p1, mini_batch", childArgs{Case: "streamsql", Parallelism: 1, MiniBatch: true}},
+		{"(b) streamsql, p2, mini_batch", childArgs{Case: "streamsql", Parallelism: 2, MiniBatch: true}},
+		{"(c) streamsql, p1, mini_batch, checkpoints every 1s", childArgs{Case: "streamsql", Parallelism: 1, MiniBatch: true, Checkpoint: "1s"}},
 	}
 	runs := make([][]childRun, len(cases))
 	for r := 0; r < cfg.Reps; r++ {
