@@ -24,6 +24,15 @@ type accumulator interface {
 	readState(r *stateReader)
 }
 
+// addChecker is an accumulator whose add can fail. checkAdd returns the
+// error add would, changing nothing, so that the aggregate can check a row
+// against every accumulator of its group before it changes any: a row that
+// fails leaves the group as it was (mini_batch emits the group after a
+// failure, and must not show half of the failing row).
+type addChecker interface {
+	checkAdd(v types.Value) error
+}
+
 var errSumOverflow = errors.New("SUM is out of range for BIGINT")
 
 // newAccumulator returns an empty accumulator for call. appendOnly inputs
@@ -76,12 +85,25 @@ type sumIntAcc struct {
 }
 
 func (a *sumIntAcc) add(v types.Value) error {
-	s := a.sum + v.AsNanos()
-	if (v.AsNanos() > 0 && s < a.sum) || (v.AsNanos() < 0 && s > a.sum) {
+	s, ok := addInt64(a.sum, v.AsNanos())
+	if !ok {
 		return errSumOverflow
 	}
 	a.sum, a.n = s, a.n+1
 	return nil
+}
+
+func (a *sumIntAcc) checkAdd(v types.Value) error {
+	if _, ok := addInt64(a.sum, v.AsNanos()); !ok {
+		return errSumOverflow
+	}
+	return nil
+}
+
+// addInt64 returns x + y, and false if it overflows.
+func addInt64(x, y int64) (int64, bool) {
+	s := x + y
+	return s, (y > 0 && s > x) || (y < 0 && s < x) || y == 0
 }
 
 func (a *sumIntAcc) retract(v types.Value) error {
@@ -275,6 +297,18 @@ func (a *distinctAcc) add(v types.Value) error {
 		return a.inner.add(v)
 	}
 	return nil
+}
+
+func (a *distinctAcc) checkAdd(v types.Value) error {
+	c, ok := a.inner.(addChecker)
+	if !ok {
+		return nil
+	}
+	a.buf = appendValue(a.buf[:0], v)
+	if a.seen[string(a.buf)] > 0 {
+		return nil // not new: the inner accumulator will not see it
+	}
+	return c.checkAdd(v)
 }
 
 func (a *distinctAcc) retract(v types.Value) error {

@@ -30,9 +30,9 @@ type aggregate struct {
 	ctx    *OperatorContext
 	table  *groupTable
 	keyBuf []byte
-	// stringKey is the key column when there is one (-1 otherwise): a row
-	// whose key is a string is looked up by the string itself.
-	stringKey int
+	// singleKey is the key column when there is one (-1 otherwise): a row
+	// whose key there is a string is looked up by the string itself.
+	singleKey int
 	// counts holds, per group, the rows accumulated minus those retracted,
 	// followed (when counting) by each COUNT's value: stride numbers each.
 	counts   []int64
@@ -52,9 +52,9 @@ type aggregate struct {
 }
 
 func newAggregate(spec *planner.AggregateOp) *aggregate {
-	a := &aggregate{spec: spec, table: newGroupTable(), prev: make([]types.Value, len(spec.Aggs)), counting: true, stringKey: -1}
+	a := &aggregate{spec: spec, table: newGroupTable(), prev: make([]types.Value, len(spec.Aggs)), counting: true, singleKey: -1}
 	if len(spec.Keys) == 1 {
-		a.stringKey = spec.Keys[0]
+		a.singleKey = spec.Keys[0]
 	}
 	for _, call := range spec.Aggs {
 		if (call.Kind != planner.AggCountStar && call.Kind != planner.AggCount) || call.Distinct {
@@ -75,8 +75,8 @@ func newAggregate(spec *planner.AggregateOp) *aggregate {
 // lookup finds the group of row's key and its hash. When there is none,
 // keyBuf holds the key's encoding, for newGroup.
 func (a *aggregate) lookup(row types.Row) (slot uint32, ok bool, h uint64) {
-	if a.stringKey >= 0 {
-		if v := row[a.stringKey]; v.Kind() == types.KindString {
+	if a.singleKey >= 0 {
+		if v := row[a.singleKey]; v.Kind() == types.KindString {
 			// The word count's case: the word is hashed and compared as
 			// it is, and encoded only for a new group.
 			s := v.AsString()
@@ -258,25 +258,31 @@ func (a *aggregate) outputCounts(out *Batch, row types.Row, counts []int64) type
 	return r
 }
 
-// update applies one row to a group's row count and accumulators.
+// update applies one row to a group's row count and accumulators. A row
+// that fails changes nothing: the adds that can fail are checked first.
 func (a *aggregate) update(slot uint32, row types.Row, accumulate bool) error {
+	accs := a.accs[slot]
 	if accumulate {
+		for j := range a.spec.Aggs {
+			call := &a.spec.Aggs[j]
+			if c, ok := accs[j].(addChecker); ok && counted(call, row) {
+				if err := c.checkAdd(row[call.Arg]); err != nil {
+					return &planner.EvalError{Pos: call.At, Origin: call.Origin, Err: err}
+				}
+			}
+		}
 		a.counts[slot]++
 	} else {
 		a.counts[slot]--
 	}
-	accs := a.accs[slot]
-	for j, call := range a.spec.Aggs {
-		if call.Filter >= 0 {
-			if f := row[call.Filter]; f.IsNull() || !f.AsBool() {
-				continue
-			}
+	for j := range a.spec.Aggs {
+		call := &a.spec.Aggs[j]
+		if !counted(call, row) {
+			continue
 		}
 		v := types.Null
 		if call.Arg >= 0 {
-			if v = row[call.Arg]; v.IsNull() {
-				continue
-			}
+			v = row[call.Arg]
 		}
 		var err error
 		if accumulate {

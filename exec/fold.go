@@ -64,8 +64,9 @@ func (a *aggregate) touchFold(slot uint32, i int, live bool) {
 
 // processFolded is Process with mini_batch: every row of the batch is
 // applied to its group, then each group the batch changed emits its net
-// change. When a row fails, the rows before it are emitted as a batch of
-// their own, as they would be row by row.
+// change. When a row fails, it has changed nothing (update checks first),
+// and the rows before it are emitted as a batch of their own, as they
+// would be row by row.
 func (a *aggregate) processFolded(in, out *Batch) error {
 	err := a.applyFolded(in)
 	a.emitFold(in, out)
@@ -140,7 +141,7 @@ func (a *aggregate) emitFold(in, out *Batch) {
 		} else {
 			prev := f.prevValues[k*n : (k+1)*n]
 			switch {
-			case a.counts[slot] <= 0:
+			case a.counts[int(slot)*a.stride] <= 0:
 				if existed {
 					out.Append(types.Delete, a.output(out, row, prev, slot))
 				}

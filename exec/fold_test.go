@@ -2,6 +2,7 @@ package exec
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -40,7 +41,7 @@ func TestMiniBatchChangelog(t *testing.T) {
 			step(out(), del(str("a")), ins(str("a"))),
 			// retractions of a group that is not there are ignored, even after it went in the batch
 			step(out("-D[a, 1]"), del(str("a")), del(str("a")), ub(str("never-seen"))),
-			// a NULL key and a key that is not a string are keys like any other
+			// a NULL key and the empty string are keys like any other
 			step(out("+I[NULL, 2]", "+I[, 1]"), ins(null), ins(str("")), ins(null)),
 		} {
 			if got := h.step(s.in...); strings.Join(got, " ") != strings.Join(s.want, " ") {
@@ -76,6 +77,48 @@ func TestMiniBatchChangelog(t *testing.T) {
 			t.Errorf("got %s, want %s", got, want)
 		}
 	})
+}
+
+// A row that fails (a SUM out of range) changes nothing of its group, so
+// what mini_batch emits before the error is what row by row emits: the
+// rows before it, and none of the failing one.
+func TestMiniBatchFailingRowChangesNothing(t *testing.T) {
+	for name, aggs := range map[string][]planner.AggCall{
+		"sum":          {call(planner.AggCountStar, -1, types.NULL), call(planner.AggSum, 1, bigint)},
+		"sum distinct": {call(planner.AggCountStar, -1, types.NULL), {Kind: planner.AggSum, Arg: 1, ArgType: bigint, Filter: -1, Distinct: true}},
+	} {
+		for _, in := range [][]change{
+			// the failing row is the second of a group the batch made
+			{ins(str("a"), i64(math.MaxInt64)), ins(str("a"), i64(1))},
+			// a group made before it in the batch, and a group it would change
+			{ins(str("a"), i64(math.MaxInt64)), ins(str("b"), i64(1)), ins(str("b"), i64(math.MaxInt64))},
+		} {
+			spec := &planner.AggregateOp{Keys: []int{0}, Aggs: aggs}
+			results := map[bool]string{}
+			for _, mini := range []bool{false, true} {
+				s := *spec
+				s.MiniBatch = mini
+				a := newAggregate(&s)
+				if err := a.Open(&OperatorContext{Name: "GroupAggregate", Parallelism: 1}); err != nil {
+					t.Fatal(err)
+				}
+				tab := newResultTable(spec)
+				out := NewBatch(0)
+				err := a.Process(batchOf(in...), out)
+				if err == nil || !strings.Contains(err.Error(), "out of range") {
+					t.Fatalf("%s, mini_batch %v: got error %v, want SUM out of range", name, mini, err)
+				}
+				for i, r := range out.Rows {
+					tab.Apply(out.Kinds[i], r)
+				}
+				results[mini] = tableString(tab)
+			}
+			if results[false] != results[true] {
+				t.Errorf("%s %v: emitted before the error\n row by row: %s\n mini_batch: %s",
+					name, describeChanges(in), results[false], results[true])
+			}
+		}
+	}
 }
 
 // Randomized: batches of inserts and retractions over a few keys, through

@@ -126,10 +126,12 @@ func (t *groupTable) find(key []byte, h uint64) (slot uint32, ok bool) {
 }
 
 // findString is find for the key that is the one string s (hashed by
-// hashString), without its encoding. A key of the table that starts with
-// the string kind and has the length of s's encoding is the encoding of a
-// string of len(s) bytes (the encoded length grows with the string's), so
-// comparing the kind, the length and the tail compares the whole key.
+// hashString), without its encoding. It is for tables whose keys are all
+// single values (an aggregate with one key column): there a key that
+// starts with the string kind and has the length of s's encoding is the
+// encoding of a string of len(s) bytes (the encoded length grows with the
+// string's), so comparing the kind, the length and the tail compares the
+// whole key. (A key of two columns could have that kind and length too.)
 func (t *groupTable) findString(s string, h uint64) (slot uint32, ok bool) {
 	mask := uint64(len(t.index) - 1)
 	tag := h >> 32

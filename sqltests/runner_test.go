@@ -313,6 +313,9 @@ func (fr *fileRunner) run(r *record) (out []string, ok bool) {
 			// Batches of a few rows (not one each) so that mini_batch has rows
 			// to fold, and checkpoints between them.
 			fr.agree(r, final, fr.modes[3], "2", exec.Testing{BatchRows: 3, CheckpointEveryBatch: true, FailAfterRecords: (records + 1) / 2})
+			if job := lastJob(fr.modes[3].session); job.Restarts != 1 {
+				t.Errorf("%s: the injected failure did not happen with mini_batch: %d restarts", r.where(fr.name), job.Restarts)
+			}
 		} else {
 			fr.agree(r, final, fr.modes[3], "2", exec.Testing{})
 		}
