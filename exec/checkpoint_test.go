@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/streamsql/streamsql/internal/wordgen"
 	"github.com/streamsql/streamsql/planner"
 	"github.com/streamsql/streamsql/planner/types"
 	"github.com/streamsql/streamsql/statestore"
@@ -191,7 +192,7 @@ func datagenCounts(t *testing.T, plan *planner.Plan, n uint64) map[string]int64 
 func vocabulary(n int) []string {
 	out := make([]string, n)
 	for k := range out {
-		out[k] = syntheticWord(k)
+		out[k] = wordgen.Word(k)
 	}
 	return out
 }

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/streamsql/streamsql/internal/wordgen"
 	"github.com/streamsql/streamsql/planner/types"
 )
 
@@ -49,7 +50,7 @@ func newDatagenSource(opts map[string]string, batchRows int) (*datagenSource, er
 	g := &datagenSource{batchRows: batchRows, rows: rows, perLine: perLine, seed: seed, vocab: make([]string, vocabSize), cdf: make([]float64, vocabSize)}
 	total := 0.0
 	for k := range g.vocab {
-		g.vocab[k] = syntheticWord(k)
+		g.vocab[k] = wordgen.Word(k)
 		total += 1 / math.Pow(float64(k+1), s)
 		g.cdf[k] = total
 	}
@@ -59,32 +60,6 @@ func newDatagenSource(opts map[string]string, batchRows int) (*datagenSource, er
 	return g, nil
 }
 
-var syllables = []string{"ka", "lo", "mi", "ne", "ru", "sa", "to", "vi", "ze", "po", "da", "fe", "gu", "hi", "jo", "be"}
-
-// syntheticWord is the k-th word: k+16 written in base 16 with a syllable
-// per digit, so words are distinct, pronounceable and 4 to 8 letters long.
-func syntheticWord(k int) string {
-	var digits []string
-	for n := k + len(syllables); n > 0; n /= len(syllables) {
-		digits = append(digits, syllables[n%len(syllables)])
-	}
-	var b []byte
-	for i := len(digits) - 1; i >= 0; i-- {
-		b = append(b, digits[i]...)
-	}
-	return string(b)
-}
-
-// splitmix64 is a small, fast generator with good statistics; seeding it
-// per line makes every line independent of the others.
-func splitmix64(x *uint64) uint64 {
-	*x += 0x9e3779b97f4a7c15
-	z := *x
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return z ^ (z >> 31)
-}
-
 // line appends line n to buf.
 func (g *datagenSource) line(buf []byte, n int64) []byte {
 	state := g.seed*0x9e3779b97f4a7c15 ^ uint64(n)
@@ -92,7 +67,7 @@ func (g *datagenSource) line(buf []byte, n int64) []byte {
 		if w > 0 {
 			buf = append(buf, ' ')
 		}
-		u := float64(splitmix64(&state)>>11) / (1 << 53)
+		u := float64(wordgen.Splitmix64(&state)>>11) / (1 << 53)
 		k := sort.SearchFloat64s(g.cdf, u)
 		if k >= len(g.vocab) {
 			k = len(g.vocab) - 1

@@ -8,6 +8,8 @@ import (
 	"math"
 	"sort"
 	"strconv"
+
+	"github.com/streamsql/streamsql/internal/wordgen"
 )
 
 // Spec says what text to generate.
@@ -41,7 +43,7 @@ func Zipf(s Spec) []byte {
 			if w > 0 {
 				buf = append(buf, ' ')
 			}
-			u := float64(splitmix64(&state)>>11) / (1 << 53)
+			u := float64(wordgen.Splitmix64(&state)>>11) / (1 << 53)
 			k := min(sort.SearchFloat64s(cdf, u), len(vocab)-1)
 			buf = append(buf, vocab[k]...)
 		}
@@ -82,30 +84,8 @@ func scramble(k, n int) int {
 	return int(uint64(k) * a % uint64(n))
 }
 
-var syllables = []string{"ka", "lo", "mi", "ne", "ru", "sa", "to", "vi", "ze", "po", "da", "fe", "gu", "hi", "jo", "be"}
-
-// Word is the k-th word of the vocabulary: k+16 written in base 16 with a
-// syllable per digit (exec's syntheticWord).
-func Word(k int) string {
-	var digits []string
-	for n := k + len(syllables); n > 0; n /= len(syllables) {
-		digits = append(digits, syllables[n%len(syllables)])
-	}
-	var b []byte
-	for i := len(digits) - 1; i >= 0; i-- {
-		b = append(b, digits[i]...)
-	}
-	return string(b)
-}
-
-// splitmix64 is exec's per-line generator.
-func splitmix64(x *uint64) uint64 {
-	*x += 0x9e3779b97f4a7c15
-	z := *x
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return z ^ (z >> 31)
-}
+// Word is the k-th word of the vocabulary, as GENERATE_LINES writes it.
+func Word(k int) string { return wordgen.Word(k) }
 
 // CountWords returns the number of words in text: spaces plus lines.
 func CountWords(text []byte) int64 {
