@@ -12,46 +12,9 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/streamsql/streamsql/internal/tmpfs"
 )
-
-// mountTmpfs mounts a tmpfs of size bytes on a fresh directory and returns
-// it; the test is skipped where mounting is not allowed (not root). A
-// tmpfs is a real filesystem that fills up: what Badger does on a full
-// disk is seen as it is, not as a fake reports it.
-func mountTmpfs(t *testing.T, size int) string {
-	t.Helper()
-	dir := t.TempDir()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, fmt.Sprintf("size=%d", size)); err != nil {
-		t.Skipf("cannot mount a tmpfs to fill up (%v); TestWriteFaultFailsOnlyThatCheckpoint covers the same ground through the test seam", err)
-	}
-	t.Cleanup(func() {
-		if err := syscall.Unmount(dir, syscall.MNT_DETACH); err != nil {
-			t.Errorf("unmounting %s: %v", dir, err)
-		}
-	})
-	return dir
-}
-
-// fill writes a file until the filesystem holding dir is full, and returns
-// its path.
-func fill(t *testing.T, dir string) string {
-	t.Helper()
-	path := filepath.Join(dir, "filler")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	buf := make([]byte, 64<<10)
-	for {
-		if _, err := f.Write(buf); err != nil {
-			if !errors.Is(err, syscall.ENOSPC) {
-				t.Fatalf("filling %s: %v", dir, err)
-			}
-			return path
-		}
-	}
-}
 
 // bigPuts is a checkpoint's worth of entries, enough to take Badger's
 // write-ahead log into pages of its memory map not yet written.
@@ -69,10 +32,10 @@ func bigPuts(tag string) map[string]string {
 // into a map on a full disk is a SIGBUS — the previous checkpoint stays
 // intact, and once there is room again checkpoints go on.
 func TestDiskFullFailsOnlyThatCheckpoint(t *testing.T) {
-	fs := mountTmpfs(t, 128<<20)
+	fs := tmpfs.Mount(t, 128<<20, "TestWriteFaultFailsOnlyThatCheckpoint")
 	s := open(t, filepath.Join(fs, "job"))
 	c1 := commit(t, s, bigPuts("a"))
-	filler := fill(t, fs)
+	filler := tmpfs.Fill(t, fs)
 
 	for i := 0; i < 5; i++ {
 		w, err := s.Begin()
@@ -116,8 +79,8 @@ func TestDiskFullFailsOnlyThatCheckpoint(t *testing.T) {
 // TestOpenRefusedOnFullDisk: opening writes, so a store is not opened on a
 // filesystem without its reserve free.
 func TestOpenRefusedOnFullDisk(t *testing.T) {
-	fs := mountTmpfs(t, 96<<20)
-	fill(t, fs)
+	fs := tmpfs.Mount(t, 96<<20, "TestWriteFaultFailsOnlyThatCheckpoint")
+	tmpfs.Fill(t, fs)
 	_, err := Open(filepath.Join(fs, "job"))
 	if !errors.Is(err, ErrNoSpace) {
 		t.Fatalf("Open on a full disk: %v, want ErrNoSpace", err)

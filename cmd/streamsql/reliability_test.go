@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/streamsql/streamsql/internal/testbin"
+	"github.com/streamsql/streamsql/internal/tmpfs"
 )
 
 // The tests of docs/reliability.md that need the real binary: signals in
@@ -210,38 +211,6 @@ func TestSecondProcessLocked(t *testing.T) {
 	}
 }
 
-// mountTmpfs mounts a tmpfs of size bytes and returns where; the test is
-// skipped where mounting is not allowed (not root).
-func mountTmpfs(t *testing.T, size int) string {
-	t.Helper()
-	dir := t.TempDir()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, fmt.Sprintf("size=%d", size)); err != nil {
-		t.Skipf("cannot mount a tmpfs to fill up (%v); exec's TestCheckpointWriteFailureJobGoesOn covers the same ground through the store's test seam", err)
-	}
-	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
-	return dir
-}
-
-// fillUp writes a file in dir until its filesystem is full.
-func fillUp(t *testing.T, dir string) string {
-	t.Helper()
-	path := filepath.Join(dir, "filler")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	buf := make([]byte, 64<<10)
-	for {
-		if _, err := f.Write(buf); err != nil {
-			if !errors.Is(err, syscall.ENOSPC) {
-				t.Fatal(err)
-			}
-			return path
-		}
-	}
-}
-
 // TestDiskFullDuringCheckpoints puts a socket word count's state on a real
 // filesystem (a tmpfs) and fills it while the job runs. The checkpoints
 // fail, saying why, and the job goes on counting; when there is room again
@@ -250,7 +219,7 @@ func fillUp(t *testing.T, dir string) string {
 // disk is a SIGBUS: before the store kept a reserve free, this killed the
 // process.
 func TestDiskFullDuringCheckpoints(t *testing.T) {
-	fs := mountTmpfs(t, 160<<20)
+	fs := tmpfs.Mount(t, 160<<20, "exec's TestCheckpointWriteFailureJobGoesOn")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -277,7 +246,7 @@ func TestDiskFullDuringCheckpoints(t *testing.T) {
 	out.expect(t, "+I[a, 1]", "+I[b, 1]")
 	log.wait(t, "Completed checkpoint")
 
-	filler := fillUp(t, fs)
+	filler := tmpfs.Fill(t, fs)
 	log.wait(t, "could not start: ")
 	if !strings.Contains(log.all(), "no space left for state; the job goes on") {
 		t.Errorf("the warning does not say the disk is full:\n%s", log.all())
