@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -96,6 +97,10 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		WithValueLogFileSize(64 << 20).
 		WithNumCompactors(2).
 		WithCompactL0OnClose(true)
+	if err := removeEmptyLogs(bopts.Dir); err != nil {
+		releaseLock(lock)
+		return nil, fmt.Errorf("opening state in %s: %w", dir, err)
+	}
 	if err := verifyDB(dir, bopts); err != nil {
 		releaseLock(lock)
 		return nil, err
@@ -113,6 +118,33 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	}
 	restrictPermissions(dir)
 	return s, nil
+}
+
+// removeEmptyLogs deletes the empty write-ahead (.mem) and value (.vlog)
+// log files of the database in dir. Badger creates such a file and then
+// sizes it; a process killed in between leaves it empty, and Badger then
+// refuses to open the database ("Create a new file": dgraph-io/badger#2207,
+// not fixed in v4.9). An empty file holds no entry, so nothing is lost.
+func removeEmptyLogs(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // a new store
+	}
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if ext := filepath.Ext(e.Name()); e.IsDir() || (ext != ".mem" && ext != ".vlog") {
+			continue
+		}
+		if info, err := e.Info(); err != nil || info.Size() > 0 {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // verifyDB opens the database without compaction, checks every table
