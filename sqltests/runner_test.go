@@ -300,6 +300,9 @@ func (fr *fileRunner) run(r *record) (out []string, ok bool) {
 			return nil, false
 		}
 		final := finalTable(straight.schema, changes)
+		if err := retractsOnlyWhatIsThere(changes); err != nil {
+			t.Errorf("%s: the changelog %v\n%s", r.where(fr.name), err, r.sql())
+		}
 		records := lastJob(straight.session).RecordsIn
 		fr.agree(r, final, straight, "4", exec.Testing{})
 		fr.agree(r, final, fr.modes[1], "2", exec.Testing{BatchRows: 1, CheckpointEveryBatch: true})
@@ -352,6 +355,29 @@ func (fr *fileRunner) agree(r *record, want []string, m *mode, parallelism strin
 	if diff := cmp.Diff(want, finalTable(m.schema, changes)); diff != "" {
 		fr.t.Errorf("%s: the result %s differs from the straight run (-straight +this):\n%s", r.where(fr.name), what, diff)
 	}
+	if err := retractsOnlyWhatIsThere(changes); err != nil {
+		fr.t.Errorf("%s: the changelog %s %v", r.where(fr.name), what, err)
+	}
+}
+
+// retractsOnlyWhatIsThere checks that every -U and -D of a changelog takes
+// back a row that an earlier +I or +U added and nothing took back since.
+// A table (exec.Table) ignores other retractions, so the final result
+// alone would not show them.
+func retractsOnlyWhatIsThere(changes []change) error {
+	rows := map[string]int{}
+	for i, c := range changes {
+		key := types.FormatChange(types.Insert, c.row)
+		if c.kind.IsAccumulate() {
+			rows[key]++
+			continue
+		}
+		if rows[key] == 0 {
+			return fmt.Errorf("takes back a row that is not there: change %d, %s", i+1, types.FormatChange(c.kind, c.row))
+		}
+		rows[key]--
+	}
+	return nil
 }
 
 func lastJob(s *exec.Session) exec.JobInfo {
