@@ -20,9 +20,9 @@ import (
 	"github.com/streamsql/streamsql/internal/testbin"
 )
 
-// -crashloop runs TestKillAndResume at full size (1,000,000 lines);
-// without it the same 20 kills hit a run of 100,000 lines, which keeps
-// make test quick.
+// -crashloop runs TestKillAndResume at full size (1,000,000 lines,
+// checkpoints every 200 ms); without it the same 20 kills hit a run of
+// 300,000 lines (checkpoints every 100 ms), which keeps make test quick.
 var crashLoop = flag.Bool("crashloop", false, "run the kill -9 loop on 1,000,000 lines")
 
 // The crash loop runs two scripts, each a job of its own: a job that
@@ -30,16 +30,18 @@ var crashLoop = flag.Bool("crashloop", false, "run the kill -9 loop on 1,000,000
 // one script holding both would let a kill in the second job redo the
 // first from nothing, which proves nothing about resuming it.
 const (
-	// sinkScript writes the word count's changelog to a file sink.
+	// sinkScript writes the word count's changelog to a file sink; %s is
+	// the checkpoint interval.
 	sinkScript = `
 CREATE SINK counts WITH (connector = 'file', path = 'out/counts.csv', format = 'csv');
 INSERT INTO counts SELECT word, COUNT(*) AS cnt FROM FILE('words.txt') CROSS JOIN UNNEST(SPLIT(line, ' ')) AS t(word) GROUP BY word
-WITH (job_name = 'wc_sink', checkpoint_interval = '100ms', parallelism = 1);
+WITH (job_name = 'wc_sink', checkpoint_interval = '%s', parallelism = 1);
 `
-	// tableScript prints the word count's final table.
+	// tableScript prints the word count's final table; %s is the
+	// checkpoint interval.
 	tableScript = `
 SELECT word, COUNT(*) AS cnt FROM FILE('words.txt') CROSS JOIN UNNEST(SPLIT(line, ' ')) AS t(word) GROUP BY word
-WITH (job_name = 'wc_table', checkpoint_interval = '100ms', parallelism = 2, format = 'table');
+WITH (job_name = 'wc_table', checkpoint_interval = '%s', parallelism = 2, format = 'table');
 `
 )
 
@@ -61,6 +63,12 @@ func TestKillAndResume(t *testing.T) {
 	if *crashLoop {
 		lines = 1_000_000
 	}
+	// Issue 3's interval; the short run checkpoints more often, so that
+	// its runs still hold several checkpoints each.
+	interval := "200ms"
+	if !*crashLoop {
+		interval = "100ms"
+	}
 	if testing.Short() {
 		t.Skip("kills and restarts the binary repeatedly")
 	}
@@ -80,7 +88,8 @@ func TestKillAndResume(t *testing.T) {
 		}},
 		{"final table", tableScript, func(_, stdout string) string { return stdout }},
 	} {
-		refDir := workDir(t, job.script, input)
+		script := fmt.Sprintf(job.script, interval)
+		refDir := workDir(t, script, input)
 		start := time.Now()
 		refOut := runToEnd(t, refDir)
 		reference := job.output(refDir, refOut)
@@ -91,7 +100,7 @@ func TestKillAndResume(t *testing.T) {
 		// proves less).
 		window := time.Since(start) / kills
 
-		dir := workDir(t, job.script, input)
+		dir := workDir(t, script, input)
 		rng := rand.New(rand.NewSource(time.Now().UnixNano()))
 		var log strings.Builder
 		killed, inside, resumed := 0, 0, 0
