@@ -119,6 +119,11 @@ func wordCount(addr string) string {
 	return fmt.Sprintf("SELECT word, COUNT(*) AS cnt FROM SOCKET('%s') CROSS JOIN UNNEST(SPLIT(line, ' ')) AS t(word) GROUP BY word", addr)
 }
 
+// blackhole creates the sink the word counts write to, out.
+const blackhole = "CREATE SINK out WITH (connector = 'blackhole')"
+
+// newSession opens a session whose state lives in a fresh temporary
+// directory, returned for the caller to remove.
 func newSession(results func(*planner.Plan) exec.Sink) (*exec.Session, string, error) {
 	dir, err := os.MkdirTemp("", "runbench-state-")
 	if err != nil {
@@ -177,7 +182,7 @@ func childStreamSQL(a childArgs) (childResult, error) {
 	}
 	defer os.RemoveAll(dir)
 	defer s.Close()
-	if err := execute(s, "CREATE SINK out WITH (connector = 'blackhole')"); err != nil {
+	if err := execute(s, blackhole); err != nil {
 		return childResult{}, err
 	}
 	opts := fmt.Sprintf("parallelism = %d", a.Parallelism)
@@ -340,7 +345,7 @@ func childSQLState(a childArgs) (childResult, error) {
 	}
 	defer os.RemoveAll(dir)
 	defer s.Close()
-	if err := execute(s, "CREATE SINK out WITH (connector = 'blackhole')"); err != nil {
+	if err := execute(s, blackhole); err != nil {
 		return childResult{}, err
 	}
 	all := corpus.Distinct(a.Keys, 8, 1)
