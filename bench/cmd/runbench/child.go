@@ -119,8 +119,23 @@ func wordCount(addr string) string {
 	return fmt.Sprintf("SELECT word, COUNT(*) AS cnt FROM SOCKET('%s') CROSS JOIN UNNEST(SPLIT(line, ' ')) AS t(word) GROUP BY word", addr)
 }
 
-// blackhole creates the sink the word counts write to, out.
-const blackhole = "CREATE SINK out WITH (connector = 'blackhole')"
+// blackholeSession opens a session (newSession) with a blackhole sink
+// named out, and returns what closes it and removes its state.
+func blackholeSession() (*exec.Session, func(), error) {
+	s, dir, err := newSession(nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	closeSession := func() {
+		s.Close()
+		os.RemoveAll(dir)
+	}
+	if err := execute(s, "CREATE SINK out WITH (connector = 'blackhole')"); err != nil {
+		closeSession()
+		return nil, nil, err
+	}
+	return s, closeSession, nil
+}
 
 // newSession opens a session whose state lives in a fresh temporary
 // directory, returned for the caller to remove.
@@ -176,15 +191,11 @@ func waitFor(job *exec.Job, cond func(exec.JobInfo) bool) error {
 // source has read every line, then stops the job, which drains what is in
 // flight: the time is from the start of the job to its end.
 func childStreamSQL(a childArgs) (childResult, error) {
-	s, dir, err := newSession(nil)
+	s, closeSession, err := blackholeSession()
 	if err != nil {
 		return childResult{}, err
 	}
-	defer os.RemoveAll(dir)
-	defer s.Close()
-	if err := execute(s, blackhole); err != nil {
-		return childResult{}, err
-	}
+	defer closeSession()
 	opts := fmt.Sprintf("parallelism = %d", a.Parallelism)
 	if a.Checkpoint != "" {
 		opts += fmt.Sprintf(", checkpoint_interval = '%s'", a.Checkpoint)
@@ -339,15 +350,11 @@ func childMapState(a childArgs) (childResult, error) {
 // checkpoint: the restore time is from the start to RUNNING, which comes
 // after every key has been loaded.
 func childSQLState(a childArgs) (childResult, error) {
-	s, dir, err := newSession(nil)
+	s, closeSession, err := blackholeSession()
 	if err != nil {
 		return childResult{}, err
 	}
-	defer os.RemoveAll(dir)
-	defer s.Close()
-	if err := execute(s, blackhole); err != nil {
-		return childResult{}, err
-	}
+	defer closeSession()
 	all := corpus.Distinct(a.Keys, 8, 1)
 	some := corpus.Distinct(a.Keys, 8, 100)
 	updated := int64(a.Keys+99) / 100
