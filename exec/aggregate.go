@@ -164,7 +164,15 @@ func (a *aggregate) Process(in, out *Batch) error {
 			}
 		}
 		if err := a.update(slot, row, accumulate); err != nil {
-			return err
+			// The row changed nothing (update checks first); on_error
+			// decides whether the job fails or goes on without it.
+			if err := a.ctx.Errors.Handle("", formatRow(row), err); err != nil {
+				return err
+			}
+			if !existed {
+				a.removeGroup(slot, h) // made for this row alone
+			}
+			continue
 		}
 		a.dirty.touch(slot)
 		switch {

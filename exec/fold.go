@@ -95,8 +95,13 @@ func (a *aggregate) applyFolded(in *Batch) error {
 		}
 		a.dirty.touch(slot)
 		if !a.counting {
+			// A row that fails changes nothing (update checks first); if
+			// on_error lets the job go on, the fold emits its group as if
+			// the row had not come (a group made for it emits nothing).
 			if err := a.update(slot, row, accumulate); err != nil {
-				return err
+				if err := a.ctx.Errors.Handle("", formatRow(row), err); err != nil {
+					return err
+				}
 			}
 			continue
 		}

@@ -287,3 +287,36 @@ func TestGroupTableStringKeys(t *testing.T) {
 		}
 	}
 }
+
+// A row an aggregate fails on follows on_error, with mini_batch or
+// without: skip leaves it out and counts it, and its group goes on from
+// the rows before it.
+func TestAggregateErrorsFollowOnError(t *testing.T) {
+	spec := &planner.AggregateOp{Keys: []int{0}, Aggs: []planner.AggCall{
+		call(planner.AggCountStar, -1, types.NULL), call(planner.AggSum, 1, bigint)}}
+	in := []change{ins(str("a"), i64(math.MaxInt64)), ins(str("a"), i64(1)), ins(str("b"), i64(2)),
+		ins(str("c"), i64(math.MaxInt64)), ins(str("c"), i64(math.MaxInt64)), ins(str("a"), i64(-7))}
+	for _, mini := range []bool{false, true} {
+		s := *spec
+		s.MiniBatch = mini
+		a := newAggregate(&s)
+		policy := NewErrorPolicy(planner.OnErrorSkip, t.TempDir(), nil)
+		if err := a.Open(&OperatorContext{Name: "GroupAggregate", Parallelism: 1, Errors: policy}); err != nil {
+			t.Fatal(err)
+		}
+		tab := newResultTable(spec)
+		out := NewBatch(0)
+		if err := a.Process(batchOf(in...), out); err != nil {
+			t.Fatalf("mini_batch %v: %v", mini, err)
+		}
+		for i, r := range out.Rows {
+			tab.Apply(out.Kinds[i], r)
+		}
+		if got, want := tableString(tab), "[a, 2, 9223372036854775800] [b, 1, 2] [c, 1, 9223372036854775807]"; got != want {
+			t.Errorf("mini_batch %v: result %s, want %s", mini, got, want)
+		}
+		if n := policy.Skipped(); n != 2 {
+			t.Errorf("mini_batch %v: %d rows skipped, want 2", mini, n)
+		}
+	}
+}
