@@ -470,16 +470,13 @@ func TestStopWithSavepoint(t *testing.T) {
 	}
 }
 
-// A checkpoint that a slow sink keeps from completing within
-// checkpoint_timeout is aborted; the job goes on and finishes with the
-// right result, without a failure.
-func TestCheckpointTimeoutAborts(t *testing.T) {
-	h := &recordingHandler{}
-	release := make(chan struct{})
-	ts := newTestSession(t, sessionOpts{log: slog.New(h), newSink: func() *collectSink {
+// heldBackSession is a test session logging to h whose sinks hold every
+// write — and so every checkpoint's barrier — back until release is
+// closed.
+func heldBackSession(t *testing.T, h *recordingHandler, release <-chan struct{}) *testSession {
+	return newTestSession(t, sessionOpts{log: slog.New(h), newSink: func() *collectSink {
 		s := newCollectSink()
 		s.write = func(*Batch) error {
-			// Every write waits until the test has seen a checkpoint time out.
 			select {
 			case <-release:
 			case <-time.After(testDeadline):
@@ -488,6 +485,15 @@ func TestCheckpointTimeoutAborts(t *testing.T) {
 		}
 		return s
 	}})
+}
+
+// A checkpoint that a slow sink keeps from completing within
+// checkpoint_timeout is aborted; the job goes on and finishes with the
+// right result, without a failure.
+func TestCheckpointTimeoutAborts(t *testing.T) {
+	h := &recordingHandler{}
+	release := make(chan struct{})
+	ts := heldBackSession(t, h, release)
 	// Small batches, more than the edges hold: the source is still running
 	// (held back by the sink) when checkpoints are triggered.
 	ts.sess.SetTesting(Testing{BatchRows: 1})
@@ -521,18 +527,7 @@ func TestCheckpointTimeoutAborts(t *testing.T) {
 func TestStopWithSavepointWhileCheckpointInFlight(t *testing.T) {
 	h := &recordingHandler{}
 	release := make(chan struct{})
-	ts := newTestSession(t, sessionOpts{log: slog.New(h), newSink: func() *collectSink {
-		s := newCollectSink()
-		s.write = func(*Batch) error {
-			// The sink holds every checkpoint's barrier back until released.
-			select {
-			case <-release:
-			case <-time.After(testDeadline):
-			}
-			return nil
-		}
-		return s
-	}})
+	ts := heldBackSession(t, h, release)
 	ts.sess.SetTesting(Testing{BatchRows: 16})
 	job := ts.submit(wordCount + " WITH (job_name = 'busy', checkpoint_interval = '10ms')")
 	waitUntil(t, "a checkpoint to be triggered", func() bool { return len(h.matching("Triggering checkpoint")) > 0 })
