@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/streamsql/streamsql/internal/bytesize"
 	"github.com/streamsql/streamsql/planner"
 	"github.com/streamsql/streamsql/statestore"
 )
@@ -225,7 +226,7 @@ func (c *coordinator) complete() {
 	// Debug, not Info: at one a second it would drown the log; SHOW JOBS
 	// and SHOW CHECKPOINTS say where checkpoints are.
 	c.log.Debug(fmt.Sprintf("Completed checkpoint %d for job %s (%s in %s)", meta.ID, c.job.Name,
-		formatBytes(meta.Bytes), meta.Duration.Round(time.Millisecond)))
+		bytesize.Format(meta.Bytes), meta.Duration.Round(time.Millisecond)))
 	if err := c.store.Retain(c.opts.CheckpointsRetained); err != nil {
 		c.log.Warn(fmt.Sprintf("Removing old checkpoints: %v", err))
 	}
@@ -295,14 +296,4 @@ func stateDescription(plan *planner.Plan) map[string]string {
 		}
 	}
 	return info
-}
-
-func formatBytes(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d bytes", n)
 }

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/streamsql/streamsql/internal/bytesize"
 	"github.com/streamsql/streamsql/parser"
 	"github.com/streamsql/streamsql/planner"
 	"github.com/streamsql/streamsql/statestore"
@@ -417,7 +418,7 @@ func (s *Session) showCheckpoints(stmt *parser.ShowStmt) (*Result, error) {
 				kind = "savepoint"
 			}
 			r.Rows = append(r.Rows, []string{job, strconv.FormatInt(c.ID, 10), c.Taken.Format(time.DateTime),
-				formatBytes(c.Bytes), strconv.FormatInt(c.Entries, 10), c.Duration.Round(time.Millisecond).String(), kind})
+				bytesize.Format(c.Bytes), strconv.FormatInt(c.Entries, 10), c.Duration.Round(time.Millisecond).String(), kind})
 		}
 	}
 	seen := map[string]bool{}
@@ -497,7 +498,7 @@ func describeJob(i JobInfo) *Result {
 	add("bad records", strconv.FormatInt(i.BadRecords, 10))
 	add("restarts", strconv.Itoa(i.Restarts))
 	if c := i.LastCheckpoint; c != nil {
-		add("last checkpoint", fmt.Sprintf("%d, taken %s, %s in %s", c.ID, c.Taken.Format(time.DateTime), formatBytes(c.Bytes), c.Duration.Round(time.Millisecond)))
+		add("last checkpoint", fmt.Sprintf("%d, taken %s, %s in %s", c.ID, c.Taken.Format(time.DateTime), bytesize.Format(c.Bytes), c.Duration.Round(time.Millisecond)))
 	}
 	if i.Err != nil {
 		add("error", i.Err.Error())

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/streamsql/streamsql/internal/bytesize"
 	"github.com/streamsql/streamsql/planner"
 	"github.com/streamsql/streamsql/planner/types"
 	"github.com/streamsql/streamsql/statestore"
@@ -94,7 +95,7 @@ func TestAggregateIncrementalCheckpointsAtScale(t *testing.T) {
 	}
 	start = time.Now()
 	full := snapshotInto(t, agg, w)
-	t.Logf("checkpoint %d (all keys): %d entries, %s, in %s", full.ID, full.Entries, formatBytes(full.Bytes), time.Since(start).Round(time.Millisecond))
+	t.Logf("checkpoint %d (all keys): %d entries, %s, in %s", full.ID, full.Entries, bytesize.Format(full.Bytes), time.Since(start).Round(time.Millisecond))
 	if full.Entries != keys {
 		t.Errorf("the first checkpoint has %d entries, want %d", full.Entries, keys)
 	}
@@ -106,7 +107,7 @@ func TestAggregateIncrementalCheckpointsAtScale(t *testing.T) {
 	}
 	start = time.Now()
 	incr := snapshotInto(t, agg, w)
-	t.Logf("checkpoint %d (1%% updated): %d entries, %s, in %s", incr.ID, incr.Entries, formatBytes(incr.Bytes), time.Since(start).Round(time.Millisecond))
+	t.Logf("checkpoint %d (1%% updated): %d entries, %s, in %s", incr.ID, incr.Entries, bytesize.Format(incr.Bytes), time.Since(start).Round(time.Millisecond))
 	if incr.Entries != updated {
 		t.Errorf("the incremental checkpoint has %d entries, want %d", incr.Entries, updated)
 	}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/streamsql/streamsql/bench/internal/corpus"
 	"github.com/streamsql/streamsql/bench/internal/lineserver"
+	"github.com/streamsql/streamsql/internal/bytesize"
 )
 
 // config is the size of a run.
@@ -125,7 +126,7 @@ func run(cfg config, out string, goBench bool) error {
 	text := corpus.Zipf(spec)
 	rep.Corpus, rep.Words, rep.CorpusBytes = spec, corpus.CountWords(text), len(text)
 	fmt.Printf("input: %d lines × %d words, Zipf(%.1f) over %d words, %s\n", spec.Lines, spec.WordsPerLine, spec.ZipfS,
-		spec.Vocabulary, mib(int64(len(text))))
+		spec.Vocabulary, bytesize.Format(int64(len(text))))
 
 	if err := p.throughput(cfg, text, rep); err != nil {
 		return err
@@ -293,7 +294,7 @@ func (p *parent) stateScale(cfg config, rep *report) error {
 		rep.State = append(rep.State, row)
 		printf("state %-9s insert %8s keys/s (map %s)  %5.0f B/key (map[string]int %.0f, *int %.0f)  checkpoint full %s %s, 1%% %s %s  restore %s",
 			count(keys), millions(row.WordsPerSec), millions(row.MapWordsPerSec), row.BytesPerKey, row.PlainMapBytesPerKey,
-			row.MapBytesPerKey, ms(row.Full.Seconds), mib(row.Full.Bytes), ms(row.Incremental.Seconds), mib(row.Incremental.Bytes),
+			row.MapBytesPerKey, ms(row.Full.Seconds), bytesize.Format(row.Full.Bytes), ms(row.Incremental.Seconds), bytesize.Format(row.Incremental.Bytes),
 			ms(row.RestoreSeconds))
 	}
 	return nil
